@@ -1,0 +1,36 @@
+# The two commands of the README are `make demo` and `make test`; both
+# install what they need first (scripts/deps.sh).
+SHELL := /bin/bash
+SQLLOG := $(CURDIR)/.cache/sqllog
+GO ?= go
+
+.PHONY: deps demo test test-go compat bench fuzz build dashboards
+
+deps:
+	@scripts/deps.sh
+
+build:
+	$(GO) build -o bin/servicecard ./cmd/servicecard
+
+## demo: a generated contact center, ingested through the real path, served on 127.0.0.1:8080
+demo: deps build
+	bin/servicecard demo
+
+## test: every Go test against real ClickHouse 18.16, then the same statements on ClickHouse 26 (chDB)
+test: deps
+	rm -rf $(SQLLOG) && mkdir -p $(SQLLOG)
+	SERVICECARD_SQL_LOG=$(SQLLOG) $(GO) test -count=1 -timeout 20m ./...
+	node tools/chcompat/replay.js $(SQLLOG)
+
+## bench: ingest and scorecard benchmarks beside clickhouse-client, printed as tables
+bench: deps build
+	$(GO) run ./internal/bench
+
+## fuzz: every parser's fuzz target for FUZZTIME each (default 30s)
+FUZZTIME ?= 30s
+fuzz:
+	for t in $$($(GO) test ./ingest -list '^Fuzz' | grep ^Fuzz); do \
+	  $(GO) test ./ingest -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; done
+
+dashboards:
+	$(GO) run ./cmd/servicecard dashboards generate

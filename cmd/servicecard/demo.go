@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/servicecard/servicecard/ingest"
+	"github.com/servicecard/servicecard/internal/chstore"
+	"github.com/servicecard/servicecard/internal/demo"
+	"github.com/servicecard/servicecard/internal/scorecard"
+	"github.com/servicecard/servicecard/metrics"
+)
+
+// runDemo starts (or reuses) ClickHouse, generates a demo contact center
+// as files in the real formats, ingests them through the same path as
+// `servicecard ingest`, computes the scorecard snapshots and serves the
+// result with one token per role.
+func runDemo(ctx context.Context, e env) error {
+	fs := newFlags("demo", e)
+	seed := fs.Int64("seed", 1, "random seed: the same seed (and end day) gives the same contact center")
+	days := fs.Int("days", demo.DefaultDays, "days of history")
+	end := fs.String("end", "", "day after the last day, YYYY-MM-DD (default: today)")
+	dir := fs.String("dir", "", "where the generated files go (default: SERVICECARD_HOME/demo-data)")
+	loadOnly := fs.Bool("load-only", false, "generate and ingest, then exit without serving")
+	listen := fs.String("listen", listenAddr(e), "address to serve on")
+	if err := parseFlags(fs, e.args); err != nil {
+		return err
+	}
+	cfg, err := demoConfig(e)
+	if err != nil {
+		return err
+	}
+	loc := cfg.Location()
+	opt := demo.Options{Seed: *seed, Days: *days, Location: loc, Dir: *dir}
+	if *end != "" {
+		if opt.End, err = time.ParseInLocation(time.DateOnly, *end, loc); err != nil {
+			return usageError{fmt.Errorf("--end: want YYYY-MM-DD: %w", err)}
+		}
+	}
+	if opt.Dir == "" {
+		opt.Dir = filepath.Join(homeDir(e), "demo-data")
+	}
+
+	st, cleanup, err := openDemoStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+
+	t0 := time.Now()
+	m, err := demo.Generate(opt)
+	if err != nil {
+		return err
+	}
+	e.log.Info("demo generated", "dir", opt.Dir, "files", len(m.Files), "from", m.From.Format(time.DateOnly), "to", m.To.Format(time.DateOnly), "duration", time.Since(t0).Round(time.Millisecond))
+	for _, f := range m.Files {
+		_, err := ingestFile(ctx, st, f.Path, ingest.Batch{Kind: f.Kind, Format: f.Format, Source: f.Source},
+			ingest.Options{Location: loc, Source: f.Source, Columns: f.Columns}, e, false)
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	eng := scorecard.New(st, cfg, scorecard.Options{Logger: e.log})
+	n, err := eng.Snapshot(ctx, m.From, m.To)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "demo: %d scorecard snapshot rows for %s to %s (%s)\n", n, m.From.Format(time.DateOnly), m.To.Format(time.DateOnly), cfg.Timezone)
+	if *loadOnly {
+		return nil
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	return serve(ctx, e, st, cfg, ln, serveOptions{every: 15 * time.Minute, lookback: 62 * 24 * time.Hour,
+		ready: func(addr string) { printDemoTokens(e, cfg, addr) }})
+}
+
+// demoConfig is SERVICECARD_CONFIG when set; else the defaults in the demo's
+// time zone with one fresh token per role (printed when serving).
+func demoConfig(e env) (metrics.Config, error) {
+	if e.getenv(metrics.EnvConfig) != "" {
+		return loadConfig(e)
+	}
+	var doc struct {
+		Timezone string               `yaml:"timezone"`
+		Tokens   []metrics.TokenEntry `yaml:"tokens"`
+	}
+	doc.Timezone = demo.DefaultTimezone
+	demoTokens = map[string]string{}
+	for _, r := range []struct {
+		role  metrics.Role
+		teams []string
+	}{
+		{metrics.RoleExecutive, nil}, {metrics.RoleSupervisor, []string{demoSupervisorTeam}},
+		{metrics.RoleAnalyst, nil}, {metrics.RoleAdmin, nil},
+	} {
+		tok, entry, err := metrics.NewTokenEntry("demo-"+string(r.role), r.role, r.teams)
+		if err != nil {
+			return metrics.Config{}, err
+		}
+		doc.Tokens = append(doc.Tokens, entry)
+		demoTokens[string(r.role)] = tok
+	}
+	b, err := yaml.Marshal(doc)
+	if err != nil {
+		return metrics.Config{}, err
+	}
+	return metrics.ParseConfig(b)
+}
+
+// demoSupervisorTeam is the team the demo's supervisor token may see.
+const demoSupervisorTeam = "Billing"
+
+var demoTokens map[string]string
+
+func printDemoTokens(e env, cfg metrics.Config, addr string) {
+	if len(demoTokens) == 0 {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nservicecard demo is serving on http://%s (business time zone %s)\n", addr, cfg.Timezone)
+	fmt.Fprintf(&b, "tokens (Authorization: Bearer TOKEN), valid while this demo runs:\n")
+	for _, role := range []string{"executive", "supervisor", "analyst", "admin"} {
+		extra := ""
+		if role == "supervisor" {
+			extra = " (team " + demoSupervisorTeam + ")"
+		}
+		fmt.Fprintf(&b, "  %-10s %s%s\n", role, demoTokens[role], extra)
+	}
+	fmt.Fprintf(&b, "try: curl -H 'Authorization: Bearer %s' 'http://%s/api/v1/scorecards?level=team&grain=week'\n", demoTokens["executive"], addr)
+	fmt.Fprintf(&b, "     open http://%s/ in a browser and sign in with the executive token\n\n", addr)
+	fmt.Fprint(e.stdout, b.String())
+}
+
+// openDemoStore uses SERVICECARD_CLICKHOUSE_DSN when set; otherwise a
+// local server and a demo database that is emptied first, so a demo run
+// always shows exactly one generated contact center.
+func openDemoStore(ctx context.Context, e env) (*chstore.Store, func(), error) {
+	if strings.TrimSpace(e.getenv("SERVICECARD_CLICKHOUSE_DSN")) != "" {
+		return openStore(ctx, e, false)
+	}
+	srv, err := localServer(ctx, e)
+	if err != nil {
+		return nil, nil, err
+	}
+	dsn := srv.DSN("servicecard_demo")
+	st, err := chstore.Open(ctx, dsn, chstore.Options{Logger: e.log})
+	if err != nil {
+		srv.Stop()
+		return nil, nil, err
+	}
+	if err := st.Conn().Exec(ctx, "DROP DATABASE IF EXISTS servicecard_demo"); err != nil {
+		st.Close()
+		srv.Stop()
+		return nil, nil, fmt.Errorf("demo: reset database: %w", err)
+	}
+	st.Close()
+	if st, err = chstore.Open(ctx, dsn, chstore.Options{Logger: e.log}); err != nil {
+		srv.Stop()
+		return nil, nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		srv.Stop()
+		return nil, nil, fmt.Errorf("migrate: %w", err)
+	}
+	return st, func() { st.Close(); srv.Stop() }, nil
+}
+
+// homeDir is SERVICECARD_HOME, default ~/.cache/servicecard.
+func homeDir(e env) string {
+	if h := e.getenv("SERVICECARD_HOME"); h != "" {
+		return h
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	return filepath.Join(base, "servicecard")
+}

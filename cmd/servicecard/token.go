@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/servicecard/servicecard/metrics"
+)
+
+// runToken prints a new bearer token on its first line and the config
+// entry that admits it (only its SHA-256) after it.
+func runToken(ctx context.Context, e env) error {
+	if len(e.args) == 0 || e.args[0] != "new" {
+		return usageError{errors.New("usage: servicecard token new --role executive|supervisor|analyst|admin [--teams a,b] [--name N]")}
+	}
+	fs := newFlags("token new", e)
+	role := fs.String("role", "", "executive|supervisor|analyst|admin (required)")
+	teams := fs.String("teams", "", "comma-separated teams (supervisors)")
+	name := fs.String("name", "", "a name for the token (default: the role)")
+	if err := parseFlags(fs, e.args[1:]); err != nil {
+		return err
+	}
+	if *name == "" {
+		*name = *role
+	}
+	var ts []string
+	for _, t := range strings.Split(*teams, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			ts = append(ts, t)
+		}
+	}
+	tok, entry, err := metrics.NewTokenEntry(*name, metrics.Role(*role), ts)
+	if err != nil {
+		return usageError{err}
+	}
+	out, err := yaml.Marshal([]metrics.TokenEntry{entry})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, tok)
+	fmt.Fprintln(e.stdout, "# add under tokens: in the SERVICECARD_CONFIG file")
+	fmt.Fprint(e.stdout, string(out))
+	return nil
+}

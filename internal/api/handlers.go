@@ -1,0 +1,436 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/servicecard/servicecard/ingest"
+	"github.com/servicecard/servicecard/metrics"
+)
+
+// route is one endpoint: registration, access and documentation in one
+// row, so the OpenAPI document cannot drift from what is served.
+type route struct {
+	method  string
+	path    string // echo template
+	access  access // nil: anonymous
+	handler echo.HandlerFunc
+	doc     opDoc
+}
+
+func (s *Server) routeTable(metricsHandler http.Handler) []route {
+	p := Prefix
+	return []route{
+		{http.MethodGet, "/healthz", anonymous, s.healthz, docHealthz},
+		{http.MethodGet, "/readyz", anonymous, s.readyz, docReadyz},
+		{http.MethodGet, "/metrics", anonymous, echo.WrapHandler(metricsHandler), docMetrics},
+		{http.MethodGet, p + "/openapi.json", anonymous, s.openapi, docOpenAPI},
+		{http.MethodGet, p + "/scorecards", readerRoles.plus(metrics.RoleAnalyst), s.scorecards, docScorecards},
+		{http.MethodGet, p + "/metrics/catalog", anyRole, s.catalog, docCatalog},
+		{http.MethodGet, p + "/coaching", coachRoles, s.coaching, docCoaching},
+		{http.MethodGet, p + "/recognition", readerRoles, s.recognition, docRecognition},
+		{http.MethodGet, p + "/export/:table", exportRoles, s.export, docExport},
+		{http.MethodPost, p + "/ingest/:kind", adminRoles, s.ingest, docIngest},
+	}
+}
+
+func (a access) plus(r metrics.Role) access { return append(slices.Clone(a), r) }
+
+func (s *Server) loc() *time.Location { return s.cfg.Location() }
+
+// Health is the body of /healthz and /readyz.
+type Health struct {
+	Status string `json:"status"`
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, Health{Status: "ok"})
+}
+
+// readyTimeout bounds the readiness check, so a hung ClickHouse makes the
+// probe fail instead of hang.
+const readyTimeout = 5 * time.Second
+
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), readyTimeout)
+	defer cancel()
+	if err := s.backend.Ready(ctx); err != nil {
+		if errors.Is(err, ErrNotReady) {
+			return err
+		}
+		// The cause may name hosts or users: log it, answer generically.
+		s.log.Warn("not ready", "err", err)
+		return fmt.Errorf("%w: storage unreachable or not migrated", ErrNotReady)
+	}
+	return c.JSON(http.StatusOK, Health{Status: "ready"})
+}
+
+// ScorecardsResponse is the body of GET /api/v1/scorecards.
+type ScorecardsResponse struct {
+	Level metrics.Level  `json:"level"`
+	Grain metrics.Grain  `json:"grain"`
+	From  time.Time      `json:"from"`
+	To    time.Time      `json:"to"`
+	Teams []string       `json:"teams,omitempty"`
+	Rows  []metrics.Card `json:"rows"`
+}
+
+func (s *Server) scorecards(c echo.Context) error {
+	q, err := readQuery(c, "level", "grain", "from", "to", "team")
+	if err != nil {
+		return err
+	}
+	level := metrics.LevelOrg
+	if v := q.get("level"); v != "" {
+		if level, err = metrics.ParseLevel(v); err != nil {
+			return badParam("level", "want org, site, team, queue or agent, got %q", printable(v))
+		}
+	}
+	grain := metrics.GrainWeek
+	if v := q.get("grain"); v != "" {
+		if grain, err = metrics.ParseGrain(v); err != nil {
+			return badParam("grain", "want day, week or month, got %q", printable(v))
+		}
+	}
+	teams, err := q.teams()
+	if err != nil {
+		return err
+	}
+	p := principalOf(c)
+	if level == metrics.LevelAgent && !agentLevelers.allows(p.Role) {
+		return forbidden("role %s sees no agent-level scorecards", p.Role)
+	}
+	teamLevel := level == metrics.LevelTeam || level == metrics.LevelAgent
+	if teamLevel {
+		if teams, err = scopeTeams(p, teams); err != nil {
+			return err
+		}
+	} else if len(teams) > 0 {
+		return badParam("team", "filters level team or agent, not %s", level)
+	}
+	from, to, err := rangeParams(q, grain, s.loc(), s.now(), defaultFrom(grain, s.loc()))
+	if err != nil {
+		return err
+	}
+	cards, err := s.backend.Scorecards(c.Request().Context(), ScorecardQuery{Level: level, Grain: grain, From: from, To: to, Teams: teams})
+	if err != nil {
+		return fmt.Errorf("scorecards: %w", err)
+	}
+	if teamLevel && p.Role == metrics.RoleSupervisor {
+		// Defence in depth: never hand a supervisor another team's rows,
+		// whatever the backend did with the filter.
+		cards = slices.DeleteFunc(cards, func(cd metrics.Card) bool {
+			team := cd.Team
+			if cd.Level == metrics.LevelTeam {
+				team = cd.Key
+			}
+			return !slices.Contains(teams, team)
+		})
+	}
+	if cards == nil {
+		cards = []metrics.Card{}
+	}
+	return c.JSON(http.StatusOK, ScorecardsResponse{Level: level, Grain: grain, From: from, To: to, Teams: teams, Rows: cards})
+}
+
+// CatalogResponse is the body of GET /api/v1/metrics/catalog.
+type CatalogResponse struct {
+	ConfigVersion string           `json:"config_version"`
+	Timezone      string           `json:"timezone"`
+	Metrics       []metrics.Metric `json:"metrics"`
+}
+
+func (s *Server) catalog(c echo.Context) error {
+	if _, err := readQuery(c); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, CatalogResponse{
+		ConfigVersion: s.cfg.Version(),
+		Timezone:      s.loc().String(),
+		Metrics:       metrics.Catalog(*s.cfg),
+	})
+}
+
+// CoachingResponse is the body of GET /api/v1/coaching.
+type CoachingResponse struct {
+	From          time.Time             `json:"from"`
+	To            time.Time             `json:"to"`
+	Teams         []string              `json:"teams,omitempty"`
+	Opportunities []metrics.Opportunity `json:"opportunities"`
+}
+
+func (s *Server) coaching(c echo.Context) error {
+	q, err := readQuery(c, "team", "to")
+	if err != nil {
+		return err
+	}
+	teams, err := q.teams()
+	if err != nil {
+		return err
+	}
+	p := principalOf(c)
+	if teams, err = scopeTeams(p, teams); err != nil {
+		return err
+	}
+	window := s.cfg.Coaching.WindowDays
+	if window <= 0 {
+		window = 28
+	}
+	from, to, err := rangeParams(q, "", s.loc(), s.now(), trailing(window))
+	if err != nil {
+		return err
+	}
+	ops, err := s.backend.Coaching(c.Request().Context(), CoachingQuery{From: from, To: to, Teams: teams})
+	if err != nil {
+		return fmt.Errorf("coaching: %w", err)
+	}
+	if p.Role == metrics.RoleSupervisor {
+		ops = slices.DeleteFunc(ops, func(o metrics.Opportunity) bool { return !slices.Contains(teams, o.Team) })
+	}
+	if ops == nil {
+		ops = []metrics.Opportunity{}
+	}
+	return c.JSON(http.StatusOK, CoachingResponse{From: from, To: to, Teams: teams, Opportunities: ops})
+}
+
+// RecognitionResponse is the body of GET /api/v1/recognition.
+type RecognitionResponse struct {
+	From  time.Time `json:"from"`
+	To    time.Time `json:"to"`
+	Teams []string  `json:"teams,omitempty"`
+	Recognition
+}
+
+func (s *Server) recognition(c echo.Context) error {
+	q, err := readQuery(c, "from", "to", "team")
+	if err != nil {
+		return err
+	}
+	teams, err := q.teams()
+	if err != nil {
+		return err
+	}
+	p := principalOf(c)
+	if teams, err = scopeTeams(p, teams); err != nil {
+		return err
+	}
+	from, to, err := rangeParams(q, "", s.loc(), s.now(), trailing(28))
+	if err != nil {
+		return err
+	}
+	rec, err := s.backend.Recognition(c.Request().Context(), RecognitionQuery{From: from, To: to, Teams: teams})
+	if err != nil {
+		return fmt.Errorf("recognition: %w", err)
+	}
+	if p.Role == metrics.RoleSupervisor {
+		rec = scopeRecognition(rec, teams)
+	}
+	rec.Stars = nonNil(rec.Stars)
+	rec.Praise = nonNil(rec.Praise)
+	return c.JSON(http.StatusOK, RecognitionResponse{From: from, To: to, Teams: teams, Recognition: rec})
+}
+
+func scopeRecognition(r Recognition, teams []string) Recognition {
+	out := func(team string) bool { return !slices.Contains(teams, team) }
+	stars := func(s []metrics.Star) []metrics.Star {
+		return slices.DeleteFunc(s, func(x metrics.Star) bool { return out(x.Team) })
+	}
+	praise := func(s []metrics.Survey) []metrics.Survey {
+		return slices.DeleteFunc(s, func(x metrics.Survey) bool { return out(x.Team) })
+	}
+	r.Stars, r.Praise = stars(r.Stars), praise(r.Praise)
+	for i := range r.CustomerServiceWeeks {
+		w := &r.CustomerServiceWeeks[i]
+		w.Stars, w.Praise = stars(w.Stars), praise(w.Praise)
+	}
+	return r
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (s *Server) export(c echo.Context) error {
+	table := Table(c.Param("table"))
+	if !slices.Contains(Tables, table) {
+		return fmt.Errorf("%w: no export %q (want contacts, surveys or scorecards)", ErrNotFound, printable(string(table)))
+	}
+	q, err := readQuery(c, "format", "from", "to")
+	if err != nil {
+		return err
+	}
+	format := ExportCSV
+	if v := q.get("format"); v != "" {
+		format = ExportFormat(v)
+		if !slices.Contains(ExportFormats, format) {
+			return badParam("format", "want csv, ndjson or parquet, got %q", printable(v))
+		}
+	}
+	loc := s.loc()
+	from, to, err := rangeParams(q, "", loc, s.now(), trailing(28))
+	if err != nil {
+		return err
+	}
+	ct, ext := format.contentType()
+	last := to.Add(-time.Nanosecond)
+	name := fmt.Sprintf("servicecard-%s-%s_%s.%s", table, from.In(loc).Format(time.DateOnly), last.In(loc).Format(time.DateOnly), ext)
+	out := &lazyResponse{c: c, contentType: ct, filename: name}
+	enc := newEncoder(format, out)
+	err = s.backend.Export(c.Request().Context(), ExportQuery{Table: table, From: from, To: to}, enc)
+	if err == nil {
+		err = enc.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("export %s: %w", table, err)
+	}
+	out.start()
+	return nil
+}
+
+// lazyResponse sends the status and headers with the first byte, so an
+// export that fails before any row still gets a JSON error.
+type lazyResponse struct {
+	c           echo.Context
+	contentType string
+	filename    string
+	started     bool
+}
+
+func (l *lazyResponse) start() {
+	if l.started {
+		return
+	}
+	l.started = true
+	h := l.c.Response().Header()
+	h.Set(echo.HeaderContentType, l.contentType)
+	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": l.filename}))
+	h.Set("X-Content-Type-Options", "nosniff")
+	l.c.Response().WriteHeader(http.StatusOK)
+}
+
+func (l *lazyResponse) Write(p []byte) (int, error) {
+	l.start()
+	return l.c.Response().Write(p)
+}
+
+// Flush pushes what was written to the client.
+func (l *lazyResponse) Flush() {
+	if l.started {
+		l.c.Response().Flush()
+	}
+}
+
+// errTooLarge marks an ingest body over MaxIngestBytes.
+var errTooLarge = errors.New("api: request body too large")
+
+// batchIDPattern keeps client batch ids printable and short.
+var batchIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+var ingestFormats = []ingest.Format{
+	ingest.FormatAuto, ingest.FormatCSV, ingest.FormatNDJSON, ingest.FormatQueueLog,
+	ingest.FormatConnectCTR, ingest.FormatQualtrics,
+}
+
+func (s *Server) ingest(c echo.Context) error {
+	kind, err := ingest.ParseKind(c.Param("kind"))
+	if err != nil {
+		return fmt.Errorf("%w: no ingest kind %q (want contacts, surveys, agents, states or schedules)", ErrNotFound, printable(c.Param("kind")))
+	}
+	q, err := readQuery(c, "format", "source", "timezone", "batch_id", "file")
+	if err != nil {
+		return err
+	}
+	req := c.Request()
+	mt, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+	if strings.HasPrefix(mt, "multipart/") || mt == echo.MIMEApplicationForm {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType,
+			"send the file as the raw request body (curl --data-binary @FILE), not as a form")
+	}
+	if ce := req.Header.Get(echo.HeaderContentEncoding); ce != "" && !strings.EqualFold(ce, "identity") {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q is not supported; send the file uncompressed", printable(ce)))
+	}
+	ir := IngestRequest{Kind: kind, Format: ingest.FormatAuto, File: "http", By: principalOf(c).Name}
+	if v := q.get("format"); v != "" {
+		ir.Format = ingest.Format(v)
+		if !slices.Contains(ingestFormats, ir.Format) {
+			return badParam("format", "want auto, csv, ndjson, queue_log, connect_ctr or qualtrics, got %q", printable(v))
+		}
+	} else {
+		switch mt {
+		case "text/csv":
+			ir.Format = ingest.FormatCSV
+		case "application/x-ndjson", "application/ndjson", "application/jsonl":
+			ir.Format = ingest.FormatNDJSON
+		}
+	}
+	if v := q.get("batch_id"); v != "" {
+		if !batchIDPattern.MatchString(v) {
+			return badParam("batch_id", "want 1-128 letters, digits, '.', '_', ':' or '-'")
+		}
+		ir.BatchID = v
+	}
+	if v := q.get("source"); v != "" {
+		if len(v) > 100 || strings.IndexFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+			return badParam("source", "want at most 100 printable characters")
+		}
+		ir.Source = v
+	}
+	if v := q.get("file"); v != "" {
+		if len(v) > 255 || strings.IndexFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f }) >= 0 {
+			return badParam("file", "want at most 255 printable characters")
+		}
+		ir.File = v
+	}
+	if v := q.get("timezone"); v != "" {
+		loc, err := time.LoadLocation(v)
+		if err != nil || v == "Local" {
+			return badParam("timezone", "want an IANA time zone such as Europe/Berlin, got %q", printable(v))
+		}
+		ir.Location = loc
+	}
+	if req.ContentLength > s.maxIngestBytes {
+		return fmt.Errorf("%w: %d bytes, the limit is %d (split the file, or load it with `servicecard ingest`)",
+			errTooLarge, req.ContentLength, s.maxIngestBytes)
+	}
+	body := &limitedBody{r: http.MaxBytesReader(c.Response(), req.Body, s.maxIngestBytes)}
+	sum, err := s.backend.Ingest(req.Context(), ir, body)
+	if body.exceeded {
+		// Whatever the parser made of the cut-off read, the body was too
+		// large; rows flushed before the limit stay in a failed batch.
+		return fmt.Errorf("%w: the limit is %d bytes; batch %s is marked failed (split the file, or load it with `servicecard ingest`)",
+			errTooLarge, s.maxIngestBytes, sum.BatchID)
+	}
+	if err != nil {
+		return fmt.Errorf("ingest %s: %w", kind, err)
+	}
+	return c.JSON(http.StatusOK, sum)
+}
+
+// limitedBody notes when http.MaxBytesReader cut the body, since a
+// parser may report the read error in its own words.
+type limitedBody struct {
+	r        io.Reader
+	exceeded bool
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	var mbe *http.MaxBytesError
+	if err != nil && errors.As(err, &mbe) {
+		b.exceeded = true
+	}
+	return n, err
+}

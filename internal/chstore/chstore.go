@@ -1,0 +1,190 @@
+// Package chstore keeps servicecard's data in ClickHouse: the schema and
+// its migrations, the batch writer behind ingest.Store, the rollups, and
+// the queries other packages read through.
+//
+// # Replacement
+//
+// Sources deliver records at least once and correct them later, so a
+// contact (key: source, contact_id) or survey (source, response_id) loaded
+// again replaces the stored one and is never counted twice, whatever order
+// the files arrive in: the newest source_updated_at wins, and a tie goes
+// to the newer ingest (surveys carry no update time: the newer ingest
+// wins). contacts and surveys are VersionedCollapsingMergeTree(sign,
+// version) tables. Before each flush the writer reads the stored rows of
+// the flush's keys (one query; the keys travel as an external table) and,
+// for every stored row the new one supersedes, writes a cancel row (the
+// stored values, sign -1, the stored version) ahead of the new row (sign
+// +1, a fresh version). A new row older than the stored one is skipped and
+// counted as superseded. So at any moment, before or after ClickHouse
+// merges parts, each key has exactly one row of net weight +1, and
+// readers get exactly the live rows by reading with FINAL or by weighting
+// every aggregate by sign (sum(sign), sum(sign * talk_s)); the
+// materialized rollups weight by sign, so they subtract what a replaced
+// row had added.
+//
+// Flushes of one table are serialized inside one process (a mutex per
+// table), so the read-before-write cannot race itself there. Two processes
+// loading the same keys at the same moment can each miss the other's rows
+// and leave both live: run one ingest worker per ClickHouse database, or
+// load a given source from one place. The next load of such a key heals
+// it (every live row it finds is cancelled).
+//
+// Roster, agent states and schedules are ReplacingMergeTree tables keyed
+// by their natural keys; read them with FINAL.
+package chstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// Sentinel errors.
+var (
+	// ErrBadDatabase says the DSN names a database that is not a plain
+	// identifier.
+	ErrBadDatabase = errors.New("chstore: database name must match [A-Za-z_][A-Za-z0-9_]*")
+	// ErrClosed says a writer was used after Close.
+	ErrClosed = errors.New("chstore: writer is closed")
+)
+
+// Options tune a Store. The zero value is usable.
+type Options struct {
+	// Logger receives the store's logs (default: discarded).
+	Logger *slog.Logger
+	// FlushRows flushes a writer's buffers when they hold this many rows
+	// (default 100_000).
+	FlushRows int
+	// FlushInterval flushes a writer's buffers this long after the last
+	// flush, when rows are waiting (default 1s).
+	FlushInterval time.Duration
+}
+
+// Store is a ClickHouse database holding servicecard's tables. It is safe
+// for concurrent use.
+type Store struct {
+	conn     driver.Conn
+	opt      Options
+	log      *slog.Logger
+	database string
+	version  driver.ServerVersion
+
+	// Serialize the read-before-write of the replacing tables.
+	contactsMu sync.Mutex
+	surveysMu  sync.Mutex
+
+	lastVersion atomic.Uint64
+}
+
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// Open connects to the database the DSN names (e.g.
+// clickhouse://default:@127.0.0.1:9000/servicecard), creating it when
+// missing. It does not migrate: call Migrate.
+func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.FlushRows <= 0 {
+		opt.FlushRows = 100_000
+	}
+	if opt.FlushInterval <= 0 {
+		opt.FlushInterval = time.Second
+	}
+	copt, err := clickhouse.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("chstore: parse dsn: %w", err)
+	}
+	db := copt.Auth.Database
+	if db == "" {
+		db = "default"
+	}
+	if !identifier.MatchString(db) {
+		return nil, fmt.Errorf("%w: %q", ErrBadDatabase, db)
+	}
+	if db != "default" {
+		if err := createDatabase(ctx, *copt, db); err != nil {
+			return nil, err
+		}
+	}
+	conn, err := clickhouse.Open(copt)
+	if err != nil {
+		return nil, fmt.Errorf("chstore: connect: %w", err)
+	}
+	if err := conn.Ping(ctx); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("chstore: ping: %w", err)
+	}
+	v, err := conn.ServerVersion()
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("chstore: server version: %w", err)
+	}
+	s := &Store{conn: conn, opt: opt, log: opt.Logger, database: db, version: *v}
+	s.log.Debug("connected to clickhouse", "database", db, "version", v.String())
+	return s, nil
+}
+
+// createDatabase connects to the default database to create db.
+func createDatabase(ctx context.Context, copt clickhouse.Options, db string) error {
+	copt.Auth.Database = "default"
+	conn, err := clickhouse.Open(&copt)
+	if err != nil {
+		return fmt.Errorf("chstore: connect: %w", err)
+	}
+	defer conn.Close()
+	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db); err != nil {
+		return fmt.Errorf("chstore: create database %s: %w", db, err)
+	}
+	return nil
+}
+
+// Conn is the store's connection, for the queries of other packages.
+// Refer to tables unqualified: the connection's database is the store's.
+func (s *Store) Conn() driver.Conn { return s.conn }
+
+// Database is the name of the store's database.
+func (s *Store) Database() string { return s.database }
+
+// ServerVersion is the version the server reported when the store opened.
+func (s *Store) ServerVersion() driver.ServerVersion { return s.version }
+
+// Ping checks that the server answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.conn.Ping(ctx); err != nil {
+		return fmt.Errorf("chstore: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the connection.
+func (s *Store) Close() error {
+	return s.conn.Close()
+}
+
+// versions reserves n consecutive row versions and returns the first.
+// Versions grow with time (UnixNano), so they also order the ingests of
+// other processes, and strictly within this one.
+func (s *Store) versions(n int) uint64 {
+	if n < 1 {
+		n = 1
+	}
+	for {
+		last := s.lastVersion.Load()
+		base := uint64(time.Now().UnixNano())
+		if base <= last {
+			base = last + 1
+		}
+		if s.lastVersion.CompareAndSwap(last, base+uint64(n)-1) {
+			return base
+		}
+	}
+}

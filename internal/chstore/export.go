@@ -1,0 +1,121 @@
+package chstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+)
+
+// ErrUnknownTable says a table is not exportable.
+var ErrUnknownTable = errors.New("chstore: unknown export table")
+
+// ExportColumn describes one exported column. Type is one of string, int,
+// float, bool, time, date.
+type ExportColumn struct {
+	Name string
+	Type string
+}
+
+// RowWriter receives an export: Columns once, then every row.
+type RowWriter interface {
+	Columns([]ExportColumn) error
+	Row([]any) error
+}
+
+// exports are the exportable tables: the current rows (FINAL, sign = 1)
+// whose time column lies in [from, to). Column names are the table's
+// own ids, so exports, SQL and the API agree.
+var exports = map[string]struct {
+	cols []ExportColumn
+	sql  string
+}{
+	"contacts": {
+		cols: cols("contact_id:string", "source:string", "channel:string", "direction:string", "queue:string",
+			"team:string", "site:string", "agent_id:string", "customer_id:string", "started_at:time",
+			"answered_at:time", "ended_at:time", "wait_s:int", "talk_s:int", "hold_s:int", "hold_count:int",
+			"acw_s:int", "abandoned:bool", "transferred:bool", "resolved:bool", "disposition:string",
+			"initial_contact_id:string", "source_updated_at:time", "ingested_at:time", "batch_id:string"),
+		sql: `SELECT contact_id, source, channel, direction, queue, team, site, agent_id, customer_id,
+		started_at, answered_at, ended_at, wait_s, talk_s, hold_s, hold_count, acw_s,
+		abandoned = 1, transferred = 1, if(isNull(resolved), NULL, resolved = 1), disposition,
+		initial_contact_id, source_updated_at, ingested_at, batch_id
+	FROM contacts FINAL
+	WHERE sign = 1 AND started_at >= @from AND started_at < @to
+	ORDER BY started_at`,
+	},
+	"surveys": {
+		cols: cols("response_id:string", "source:string", "contact_id:string", "agent_id:string",
+			"responded_at:time", "nps:int", "csat:int", "ces:int", "comment:string", "ingested_at:time", "batch_id:string"),
+		sql: `SELECT response_id, source, contact_id, agent_id, responded_at, nps, csat, ces, comment, ingested_at, batch_id
+	FROM surveys FINAL
+	WHERE sign = 1 AND responded_at >= @from AND responded_at < @to
+	ORDER BY responded_at`,
+	},
+	"scorecards": {
+		cols: cols("level:string", "key:string", "grain:string", "period_start:date", "score:float",
+			"internal:float", "external:float", "nps:float", "csat:float", "aht_s:float", "service_level:float",
+			"metric_ids:string", "metric_values:string", "config_version:string", "computed_at:time"),
+		sql: `SELECT level, key, grain, period_start, score, internal, external, nps, csat, aht_s, service_level,
+		arrayStringConcat(metric_ids, ','), arrayStringConcat(arrayMap(x -> toString(x), metric_values), ','),
+		config_version, computed_at
+	FROM scorecards FINAL
+	WHERE period_start >= toDate(@from) AND period_start < toDate(@to)
+	ORDER BY level, grain, key, period_start`,
+	},
+}
+
+func cols(specs ...string) []ExportColumn {
+	out := make([]ExportColumn, len(specs))
+	for i, s := range specs {
+		for j := len(s) - 1; j >= 0; j-- {
+			if s[j] == ':' {
+				out[i] = ExportColumn{Name: s[:j], Type: s[j+1:]}
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Export streams the rows of table in [from, to) to w. ClickHouse sends
+// blocks as it reads, and each row goes to w before the next is read, so
+// memory stays flat whatever the size.
+func (s *Store) Export(ctx context.Context, table string, from, to time.Time, w RowWriter) error {
+	ex, ok := exports[table]
+	if !ok {
+		return fmt.Errorf("%w %q", ErrUnknownTable, table)
+	}
+	rows, err := s.conn.Query(ctx, ex.sql, clickhouse.Named("from", from.UTC()), clickhouse.Named("to", to.UTC()))
+	if err != nil {
+		return fmt.Errorf("chstore: export %s: %w", table, err)
+	}
+	defer rows.Close()
+	if err := w.Columns(ex.cols); err != nil {
+		return err
+	}
+	types := rows.ColumnTypes()
+	dest := make([]any, len(types))
+	for i, ct := range types {
+		dest[i] = reflect.New(ct.ScanType()).Interface()
+	}
+	vals := make([]any, len(types))
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("chstore: export %s: %w", table, err)
+		}
+		for i, d := range dest {
+			vals[i] = reflect.ValueOf(d).Elem().Interface()
+		}
+		if err := w.Row(vals); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("chstore: export %s: %w", table, err)
+	}
+	return nil
+}

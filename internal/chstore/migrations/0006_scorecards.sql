@@ -1,0 +1,25 @@
+-- Scorecard snapshots the engine writes, one row per level, key, grain and
+-- period; recomputing a period replaces its row (the latest computed_at
+-- wins; read with FINAL). Metrics are parallel arrays (metric_ids[i] has
+-- value metric_values[i] over metric_n[i] samples); the most used ones
+-- are also columns of their own for Grafana. NULL: not available or too
+-- few samples to score.
+CREATE TABLE IF NOT EXISTS scorecards (
+    level          String,
+    key            String,
+    grain          String,
+    period_start   Date,
+    metric_ids     Array(String),
+    metric_values  Array(Float64),
+    metric_n       Array(UInt64),
+    score          Nullable(Float64),
+    internal       Nullable(Float64),
+    external       Nullable(Float64),
+    nps            Nullable(Float64),
+    csat           Nullable(Float64),
+    aht_s          Nullable(Float64),
+    service_level  Nullable(Float64),
+    config_version String,
+    computed_at    DateTime('UTC')
+) ENGINE = ReplacingMergeTree(computed_at)
+ORDER BY (level, grain, key, period_start);

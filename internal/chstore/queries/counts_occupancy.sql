@@ -1,0 +1,38 @@
+-- counts_occupancy: agent time per level key and business-time period of
+-- the interval's start. Occupied = on contact + after-call work; staffed =
+-- available + on contact + after-call work. Sources that only log
+-- logins and pauses (queue_log) give staffed = logged in - break and no
+-- occupied time. Agents get their team and site from the roster (latest
+-- entry).
+SELECT
+    {{.Key}} AS key,
+    {{if .Agent}}anyLast(team){{else}}''{{end}} AS team_of,
+    period,
+    toInt64(sum(occupied)),
+    toInt64(sum(staffed))
+FROM
+(
+    SELECT
+        agent_id,
+        {{.Period "start"}} AS period,
+        sumIf(d, state IN ('on_contact', 'acw')) AS occupied,
+        if(sumIf(d, state IN ('available', 'on_contact', 'acw')) > 0,
+           sumIf(d, state IN ('available', 'on_contact', 'acw')),
+           greatest(toInt64(0), sumIf(d, state = 'logged_in') - sumIf(d, state = 'break'))) AS staffed
+    FROM
+    (
+        SELECT agent_id, state, start, toInt64(end) - toInt64(start) AS d
+        FROM agent_states FINAL
+        WHERE start >= @from AND start < @to
+    )
+    GROUP BY agent_id, period
+)
+ANY LEFT JOIN
+(
+    SELECT agent_id, argMax(team, valid_from) AS team, argMax(site, valid_from) AS site
+    FROM agents FINAL
+    GROUP BY agent_id
+) USING agent_id
+{{if .Teams}}WHERE has(@teams, team){{end}}
+GROUP BY key, period
+{{if not .Org}}HAVING key != ''{{end}}

@@ -1,0 +1,47 @@
+package chstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/servicecard/servicecard/metrics"
+)
+
+const insertScorecards = `INSERT INTO scorecards (level, key, grain, period_start, metric_ids, metric_values,
+	metric_n, score, internal, external, nps, csat, aht_s, service_level, config_version, computed_at)`
+
+// WriteScorecards stores cards as snapshots; a card recomputed later
+// replaces its row (see migrations/0006_scorecards.sql). Metrics without
+// a value are left out of the arrays.
+func (s *Store) WriteScorecards(ctx context.Context, cards []metrics.Card, computedAt time.Time) error {
+	if len(cards) == 0 {
+		return nil
+	}
+	b, err := s.conn.PrepareBatch(ctx, insertScorecards)
+	if err != nil {
+		return fmt.Errorf("chstore: write scorecards: %w", err)
+	}
+	defer b.Abort()
+	ids := metrics.IDs()
+	for _, c := range cards {
+		var mids []string
+		var vals []float64
+		var ns []uint64
+		for _, id := range ids {
+			if v := c.Metrics[id]; v != nil {
+				mids, vals, ns = append(mids, id), append(vals, *v), append(ns, uint64(max(c.N[id], 0)))
+			}
+		}
+		period := time.Date(c.PeriodStart.Year(), c.PeriodStart.Month(), c.PeriodStart.Day(), 0, 0, 0, 0, time.UTC)
+		if err := b.Append(string(c.Level), c.Key, string(c.Grain), period, mids, vals, ns,
+			c.Score, c.Internal, c.External, c.Metrics[metrics.IDNPS], c.Metrics[metrics.IDCSAT],
+			c.Metrics[metrics.IDAHT], c.Metrics[metrics.IDServiceLevel], c.ConfigVersion, computedAt.UTC()); err != nil {
+			return fmt.Errorf("chstore: write scorecards: %w", err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("chstore: write scorecards: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,294 @@
+// Package scorecard is the scorecard engine: it reads the additive sums of
+// ClickHouse (internal/chstore), turns them into metric values, blended
+// scorecards, coaching opportunities and recognition with the pure math of
+// package metrics, and writes snapshots back. It implements the HTTP API's
+// Backend.
+package scorecard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/servicecard/servicecard/ingest"
+	"github.com/servicecard/servicecard/internal/api"
+	"github.com/servicecard/servicecard/internal/chstore"
+	"github.com/servicecard/servicecard/metrics"
+)
+
+// Engine computes scorecards from a store under one configuration.
+type Engine struct {
+	store   *chstore.Store
+	cfg     metrics.Config
+	log     *slog.Logger
+	compute *prometheus.HistogramVec
+	now     func() time.Time
+	dirty   chan struct{}
+}
+
+// Options configure an Engine.
+type Options struct {
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer // nil: metrics are not registered
+	Now        func() time.Time      // nil: time.Now
+}
+
+var _ api.Backend = (*Engine)(nil)
+
+// New returns an engine over st.
+func New(st *chstore.Store, cfg metrics.Config, opt Options) *Engine {
+	e := &Engine{store: st, cfg: cfg, log: opt.Logger, now: opt.Now, dirty: make(chan struct{}, 1)}
+	if e.log == nil {
+		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	reg := opt.Registerer
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	e.compute = promauto.With(reg).NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "servicecard_scorecard_compute_duration_seconds",
+		Help:    "Time to compute scorecards, by level and grain (grain \"range\": one period over the whole range).",
+		Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
+	}, []string{"level", "grain"})
+	return e
+}
+
+// Config is the configuration the engine computes under.
+func (e *Engine) Config() metrics.Config { return e.cfg }
+
+// Scorecards returns the cards of q's level and grain (an empty grain:
+// one card per key over the whole range). Agent cards shrink their survey
+// metrics toward their team's values of the same period.
+func (e *Engine) Scorecards(ctx context.Context, q api.ScorecardQuery) ([]metrics.Card, error) {
+	start := time.Now()
+	defer func() {
+		g := string(q.Grain)
+		if g == "" {
+			g = "range"
+		}
+		e.compute.WithLabelValues(string(q.Level), g).Observe(time.Since(start).Seconds())
+	}()
+	groups, err := e.store.Counts(ctx, chstore.CountsQueryFor(e.cfg, q.Level, q.Grain, q.From, q.To, q.Teams))
+	if err != nil {
+		return nil, err
+	}
+	var teamValues map[groupKey]map[string]metrics.Value
+	if q.Level == metrics.LevelAgent {
+		teams, err := e.store.Counts(ctx, chstore.CountsQueryFor(e.cfg, metrics.LevelTeam, q.Grain, q.From, q.To, q.Teams))
+		if err != nil {
+			return nil, err
+		}
+		teamValues = make(map[groupKey]map[string]metrics.Value, len(teams))
+		for _, t := range teams {
+			teamValues[groupKey{t.Key, t.PeriodStart.Unix()}] = metrics.Compute(t.Counts, e.cfg)
+		}
+	}
+	cards := make([]metrics.Card, 0, len(groups))
+	for _, g := range groups {
+		opts := metrics.ScoreOptions{Level: q.Level, Key: g.Key, Team: g.Team, Grain: q.Grain, PeriodStart: g.PeriodStart}
+		if teamValues != nil {
+			opts.TeamValues = teamValues[groupKey{g.Team, g.PeriodStart.Unix()}]
+		}
+		cards = append(cards, metrics.Score(metrics.Compute(g.Counts, e.cfg), e.cfg, opts))
+	}
+	return cards, nil
+}
+
+type groupKey struct {
+	key    string
+	period int64
+}
+
+// Coaching compares each agent of q's teams with team peers over [From,
+// To) and with their own previous window of the same length.
+func (e *Engine) Coaching(ctx context.Context, q api.CoachingQuery) ([]metrics.Opportunity, error) {
+	window := q.To.Sub(q.From)
+	cur, err := e.store.Counts(ctx, chstore.CountsQueryFor(e.cfg, metrics.LevelAgent, "", q.From, q.To, q.Teams))
+	if err != nil {
+		return nil, err
+	}
+	prev, err := e.store.Counts(ctx, chstore.CountsQueryFor(e.cfg, metrics.LevelAgent, "", q.From.Add(-window), q.From, q.Teams))
+	if err != nil {
+		return nil, err
+	}
+	before := make(map[string]metrics.Counts, len(prev))
+	for _, p := range prev {
+		before[p.Key] = p.Counts
+	}
+	agents := make([]metrics.AgentWindow, 0, len(cur))
+	for _, c := range cur {
+		agents = append(agents, metrics.AgentWindow{AgentID: c.Key, Team: c.Team, Current: c.Counts, Previous: before[c.Key]})
+	}
+	out := metrics.Coach(agents, nil, e.cfg)
+	if out == nil {
+		out = []metrics.Opportunity{}
+	}
+	return out, nil
+}
+
+// Recognition finds the service stars of [From, To), the praise
+// customers wrote, and the Customer Service Weeks inside the range.
+func (e *Engine) Recognition(ctx context.Context, q api.RecognitionQuery) (api.Recognition, error) {
+	stars, praise, err := e.recognise(ctx, q.From, q.To, q.Teams)
+	if err != nil {
+		return api.Recognition{}, err
+	}
+	rec := api.Recognition{Stars: stars, Praise: praise}
+	loc := e.cfg.Location()
+	for y := q.From.In(loc).Year(); y <= q.To.In(loc).Year(); y++ {
+		s, end := metrics.CustomerServiceWeek(y)
+		start := time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, loc)
+		stop := time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, loc)
+		if start.Before(q.From) || stop.After(q.To) {
+			continue
+		}
+		wstars, wpraise, err := e.recognise(ctx, start, stop, q.Teams)
+		if err != nil {
+			return api.Recognition{}, err
+		}
+		rec.CustomerServiceWeeks = append(rec.CustomerServiceWeeks, api.ServiceWeek{Year: y, Start: start, End: stop, Stars: wstars, Praise: wpraise})
+	}
+	return rec, nil
+}
+
+func (e *Engine) recognise(ctx context.Context, from, to time.Time, teams []string) ([]metrics.Star, []metrics.Survey, error) {
+	agentCards, err := e.Scorecards(ctx, api.ScorecardQuery{Level: metrics.LevelAgent, From: from, To: to, Teams: teams})
+	if err != nil {
+		return nil, nil, err
+	}
+	teamCards, err := e.Scorecards(ctx, api.ScorecardQuery{Level: metrics.LevelTeam, From: from, To: to, Teams: teams})
+	if err != nil {
+		return nil, nil, err
+	}
+	byTeam := make(map[string]metrics.Card, len(teamCards))
+	for _, c := range teamCards {
+		byTeam[c.Key] = c
+	}
+	stars := metrics.Stars(agentCards, byTeam, e.cfg)
+	facts, err := e.store.SurveyFacts(ctx, from, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	allowed := map[string]bool{}
+	for _, t := range teams {
+		allowed[t] = true
+	}
+	surveys := make([]metrics.Survey, 0, len(facts))
+	for _, f := range facts {
+		if len(allowed) > 0 && !allowed[f.Team] {
+			continue
+		}
+		surveys = append(surveys, metrics.Survey{ResponseID: f.ResponseID, AgentID: f.AgentID, Team: f.Team,
+			RespondedAt: f.RespondedAt, NPS: intPtr(f.NPS), CSAT: intPtr(f.CSAT), Comment: f.Comment})
+	}
+	praise := metrics.Praise(surveys)
+	if stars == nil {
+		stars = []metrics.Star{}
+	}
+	if praise == nil {
+		praise = []metrics.Survey{}
+	}
+	return stars, praise, nil
+}
+
+func intPtr(v *uint8) *int {
+	if v == nil {
+		return nil
+	}
+	n := int(*v)
+	return &n
+}
+
+// Export streams a table's rows of [From, To) to w.
+func (e *Engine) Export(ctx context.Context, q api.ExportQuery, w api.RowWriter) error {
+	return e.store.Export(ctx, string(q.Table), q.From, q.To, exportWriter{w})
+}
+
+// exportWriter adapts api.RowWriter to chstore's column description.
+type exportWriter struct{ w api.RowWriter }
+
+func (x exportWriter) Columns(cols []chstore.ExportColumn) error {
+	out := make([]api.Column, len(cols))
+	for i, c := range cols {
+		out[i] = api.Column{Name: c.Name, Type: api.ColumnType(c.Type)}
+	}
+	return x.w.Columns(out)
+}
+
+func (x exportWriter) Row(values []any) error { return x.w.Row(values) }
+
+// Ingest loads an HTTP body through the same path as files.
+func (e *Engine) Ingest(ctx context.Context, req api.IngestRequest, body io.Reader) (ingest.Summary, error) {
+	id := req.BatchID
+	if id == "" {
+		id = chstore.NewBatchID()
+	}
+	file := req.File
+	if file == "" {
+		file = "http"
+	}
+	loc := req.Location
+	if loc == nil {
+		loc = e.cfg.Location()
+	}
+	b := ingest.Batch{ID: id, Source: req.Source, Kind: req.Kind, Format: req.Format, File: file}
+	sum, err := ingest.Load(ctx, e.store, body, b, ingest.Options{File: file, Source: req.Source, Location: loc})
+	if sum.RowsOK > 0 {
+		e.markDirty()
+	}
+	if err != nil && errors.Is(err, ingest.ErrFormat) {
+		return sum, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
+	}
+	return sum, err
+}
+
+// Ready reports whether ClickHouse answers and the schema is current.
+func (e *Engine) Ready(ctx context.Context) error {
+	if err := e.store.Ping(ctx); err != nil {
+		return fmt.Errorf("%w: ClickHouse does not answer", api.ErrNotReady)
+	}
+	ok, err := e.store.Migrated(ctx)
+	if err != nil || !ok {
+		return fmt.Errorf("%w: schema migrations not applied", api.ErrNotReady)
+	}
+	return nil
+}
+
+// Snapshot computes the cards of every level and grain whose periods
+// overlap [from, to) and writes them to the scorecards table. It returns
+// how many rows it wrote.
+func (e *Engine) Snapshot(ctx context.Context, from, to time.Time) (int, error) {
+	loc := e.cfg.Location()
+	computedAt := e.now().UTC().Truncate(time.Second)
+	total := 0
+	for _, g := range []metrics.Grain{metrics.GrainDay, metrics.GrainWeek, metrics.GrainMonth} {
+		// Whole periods only: a snapshot of a partial week would replace
+		// the full one.
+		pfrom := metrics.Bucket(from, g, loc)
+		pto := metrics.Bucket(to, g, loc)
+		if pto.Before(to) {
+			pto = metrics.Next(pto, g, loc)
+		}
+		for _, lv := range metrics.Levels() {
+			cards, err := e.Scorecards(ctx, api.ScorecardQuery{Level: lv, Grain: g, From: pfrom, To: pto})
+			if err != nil {
+				return total, fmt.Errorf("snapshot %s %s: %w", lv, g, err)
+			}
+			if err := e.store.WriteScorecards(ctx, cards, computedAt); err != nil {
+				return total, fmt.Errorf("snapshot %s %s: %w", lv, g, err)
+			}
+			total += len(cards)
+		}
+	}
+	e.log.Info("scorecard snapshot", "rows", total, "from", from.Format(time.DateOnly), "to", to.Format(time.DateOnly))
+	return total, nil
+}

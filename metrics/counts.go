@@ -1,0 +1,112 @@
+package metrics
+
+// Counts are the additive inputs of every metric: sums and counts as the
+// ClickHouse rollups hold them, never averages or rates, so Counts of two
+// periods, queues or agents add up (Add) and the metrics of the total are
+// exact.
+//
+// Level matters for the contact fields. At org, site, team and queue level
+// a transferred contact is one contact: Offered, Answered, Abandoned,
+// WaitAnsweredS, AnsweredWithin, ShortAbandons, HandledContacts,
+// SurveysLinked and the FCR fields count it once (by initial_contact_id).
+// The leg fields (Legs, Handled, HandleS, TalkS, HoldS, AcwS, Transferred,
+// Held) count every leg at every level, because handle time, transfers and
+// holds are things an agent does on a leg. At agent level there is only
+// the agent's own legs: a leg is that agent's contact, so HandledContacts
+// equals Handled.
+//
+// What each metric reads (Compute):
+//
+//	offered        Offered
+//	handled        HandledContacts
+//	aht_s          HandleS / Handled
+//	asa_s          WaitAnsweredS / Answered
+//	service_level  AnsweredWithin / (Offered - ShortAbandons)
+//	abandon_rate   (Abandoned - ShortAbandons) / (Offered - ShortAbandons)
+//	transfer_rate  Transferred / Handled
+//	hold_rate      Held / Handled
+//	fcr_rate       FCRResolved / FCRKnown
+//	occupancy      OccupiedS / AvailableS
+//	adherence      AdherentS / ScheduledS
+//	nps            100 * (Promoters - Detractors) / NPSN
+//	csat           CSATSatisfied / CSATN
+//	ces            CESSum / CESN (interval from CESSumSq when filled)
+//	survey_rate    SurveysLinked / HandledContacts
+//
+// Legs, TalkS, HoldS and AcwS are read by no metric directly (HandleS is
+// their sum); coaching reads HoldS for the mean hold.
+type Counts struct {
+	// Contacts, once per contact above agent level.
+	Offered        int64 `json:"offered"`         // inbound contacts that entered a queue
+	Answered       int64 `json:"answered"`        // of those, answered by an agent
+	Abandoned      int64 `json:"abandoned"`       // of those, abandoned in queue (short abandons included)
+	WaitAnsweredS  int64 `json:"wait_answered_s"` // sum of wait_s over answered contacts
+	AnsweredWithin int64 `json:"answered_within"` // answered with wait_s <= service_level.threshold_s
+	ShortAbandons  int64 `json:"short_abandons"`  // abandoned with wait_s < short_abandon_s (0 when that is 0)
+
+	HandledContacts int64 `json:"handled_contacts"` // contacts connected to an agent
+
+	// Legs, at every level.
+	Legs        int64 `json:"legs"`        // contact legs (rows of contacts)
+	Handled     int64 `json:"handled"`     // legs connected to an agent
+	HandleS     int64 `json:"handle_s"`    // sum of talk_s + hold_s + acw_s over handled legs
+	TalkS       int64 `json:"talk_s"`      // sum of talk_s over handled legs
+	HoldS       int64 `json:"hold_s"`      // sum of hold_s over handled legs
+	AcwS        int64 `json:"acw_s"`       // sum of acw_s over handled legs
+	Transferred int64 `json:"transferred"` // handled legs transferred
+	Held        int64 `json:"held"`        // handled legs with hold_s > 0
+
+	// First contact resolution (fcr.mode repeat: a known customer and a
+	// fcr.window_days look-ahead; flag: contacts with a resolved flag).
+	FCRKnown    int64 `json:"fcr_known"`    // handled contacts FCR can be judged for
+	FCRResolved int64 `json:"fcr_resolved"` // of those, resolved
+
+	// Agent time, from agent_states and schedules.
+	OccupiedS  int64 `json:"occupied_s"`  // on contact + after-call work
+	AvailableS int64 `json:"available_s"` // logged in and not on break
+	ScheduledS int64 `json:"scheduled_s"` // scheduled time
+	AdherentS  int64 `json:"adherent_s"`  // scheduled time spent in the scheduled activity
+
+	// Surveys: at org level every response, below it those attributed to
+	// the level (DESIGN.md section 2).
+	SurveysLinked int64 `json:"surveys_linked"` // responses linked to a handled contact
+	NPSN          int64 `json:"nps_n"`          // responses with an NPS answer
+	Promoters     int64 `json:"promoters"`      // NPS 9-10
+	Detractors    int64 `json:"detractors"`     // NPS 0-6
+	CSATN         int64 `json:"csat_n"`         // responses with a CSAT answer
+	CSATSatisfied int64 `json:"csat_satisfied"` // CSAT 4-5
+	CESN          int64 `json:"ces_n"`          // responses with a CES answer
+	CESSum        int64 `json:"ces_sum"`        // sum of CES answers (1-7)
+	// CESSumSq is the sum of squared CES answers. Optional: 0 means the
+	// rollup does not hold it, and ces then has no interval.
+	CESSumSq int64 `json:"ces_sum_sq"`
+}
+
+// fields lists pointers to every field, in declaration order, so Add and
+// without cannot forget one (a test checks the list is complete).
+func (c *Counts) fields() []*int64 {
+	return []*int64{&c.Offered, &c.Answered, &c.Abandoned, &c.WaitAnsweredS, &c.AnsweredWithin,
+		&c.ShortAbandons, &c.HandledContacts, &c.Legs, &c.Handled, &c.HandleS, &c.TalkS, &c.HoldS,
+		&c.AcwS, &c.Transferred, &c.Held, &c.FCRKnown, &c.FCRResolved, &c.OccupiedS, &c.AvailableS,
+		&c.ScheduledS, &c.AdherentS, &c.SurveysLinked, &c.NPSN, &c.Promoters, &c.Detractors,
+		&c.CSATN, &c.CSATSatisfied, &c.CESN, &c.CESSum, &c.CESSumSq}
+}
+
+// Add adds o field by field.
+func (c *Counts) Add(o Counts) {
+	dst, src := c.fields(), o.fields()
+	for i := range dst {
+		*dst[i] += *src[i]
+	}
+}
+
+// without is c minus o, each field floored at 0: the peers of an agent are
+// the team without the agent, and a team total that does not contain the
+// agent must not go negative.
+func (c Counts) without(o Counts) Counts {
+	dst, src := c.fields(), o.fields()
+	for i := range dst {
+		*dst[i] = max(*dst[i]-*src[i], 0)
+	}
+	return c
+}

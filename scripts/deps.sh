@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what servicecard's demo and tests need on a fresh Debian machine
+# with Go: Debian's ClickHouse server and client (18.16), Chromium (page
+# tests), and the chDB npm package (ClickHouse 26, for the compatibility
+# replay). Idempotent: installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo=""
+if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+
+need=()
+command -v clickhouse-server >/dev/null 2>&1 || command -v clickhouse >/dev/null 2>&1 || need+=(clickhouse-server)
+command -v clickhouse-client >/dev/null 2>&1 || command -v clickhouse >/dev/null 2>&1 || need+=(clickhouse-client)
+if [ "${1:-}" != "--no-browser" ]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fi
+command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "deps: installing ${need[*]} (apt-get)"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ ! -d tools/chcompat/node_modules/chdb ]; then
+  echo "deps: installing chdb (npm, ClickHouse 26 embedded)"
+  (cd tools/chcompat && npm ci --no-audit --no-fund --loglevel=error)
+fi
