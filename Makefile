@@ -32,5 +32,6 @@ fuzz:
 	for t in $$($(GO) test ./ingest -list '^Fuzz' | grep ^Fuzz); do \
 	  $(GO) test ./ingest -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; done
 
+## dashboards: regenerate deploy/grafana/dashboards from the catalog of the deployed config
 dashboards:
-	$(GO) run ./cmd/servicecard dashboards generate
+	SERVICECARD_CONFIG=deploy/servicecard.example.yaml $(GO) run ./cmd/servicecard dashboards generate

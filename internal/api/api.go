@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -60,11 +61,12 @@ type Options struct {
 	ShutdownTimeout time.Duration
 }
 
-// Pages is the place for the built-in pages (issue 4): Register adds its
-// routes to g, the server's root group. Pages authenticate as they see
-// fit; they get the same error handler, logging and metrics.
+// Pages is the place for the built-in pages (issue 4), outside /api/v1.
+// Register adds each page route with add, which labels it for metrics and
+// logs like the API's; pages get the same error handler and panic
+// recovery, and authenticate as they see fit.
 type Pages interface {
-	Register(g *echo.Group)
+	Register(add func(method, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc))
 }
 
 // Server is the HTTP server. It is an http.Handler; Run serves it on a
@@ -79,6 +81,8 @@ type Server struct {
 	shutdown       time.Duration
 	duration       *prometheus.HistogramVec
 	routes         []route
+	docOnce        sync.Once
+	doc            []byte
 }
 
 // New builds the server and registers its routes.
@@ -149,7 +153,9 @@ func New(opt Options) (*Server, error) {
 		e.Add(r.method, r.path, r.handler, m...)
 	}
 	if opt.Pages != nil {
-		opt.Pages.Register(e.Group(""))
+		opt.Pages.Register(func(method, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+			e.Add(method, path, h, append([]echo.MiddlewareFunc{routeLabel(path)}, m...)...)
+		})
 	}
 	return s, nil
 }
@@ -235,7 +241,11 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if n := c.Response().Size; n > 0 {
 			attrs = append(attrs, "bytes", n)
 		}
-		s.log.Info("request", attrs...)
+		level := slog.LevelInfo
+		if route == "/healthz" || route == "/readyz" || route == "/metrics" {
+			level = slog.LevelDebug // probes and scrapes every few seconds
+		}
+		s.log.Log(c.Request().Context(), level, "request", attrs...)
 		if aborted, _ := c.Get(keyAbort).(bool); aborted {
 			// The answer failed half-way: break the connection so the
 			// client cannot take a truncated export for a whole one.

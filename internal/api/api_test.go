@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -322,6 +323,16 @@ func TestBackendSentinels(t *testing.T) {
 	}
 }
 
+func TestUnencodableIsA500(t *testing.T) {
+	f := newFixture(t, nil)
+	f.backend.cards = []metrics.Card{{Level: metrics.LevelOrg, Key: "org", Score: ptr(math.NaN())}}
+	rec := f.do(t, "admin", "GET", "/api/v1/scorecards", nil)
+	if rec.Code != 500 {
+		t.Fatalf("status = %d: %s", rec.Code, rec.Body)
+	}
+	errorOf(t, rec)
+}
+
 func TestPanicIsA500(t *testing.T) {
 	f := newFixture(t, nil)
 	f.backend.panicNext = true
@@ -448,5 +459,74 @@ func TestRunShutsDownGracefully(t *testing.T) {
 func TestNewNeedsBackend(t *testing.T) {
 	if _, err := New(Options{}); err == nil {
 		t.Fatal("New without a backend succeeded")
+	}
+}
+
+type fakePages struct{}
+
+func (fakePages) Register(add func(method, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc)) {
+	add("GET", "/teams/:team", func(c echo.Context) error { return c.HTML(200, "<h1>"+c.Param("team")+"</h1>") })
+	add("GET", "/broken", func(echo.Context) error { return errors.New("template: no such field") })
+}
+
+func TestPages(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.Pages = fakePages{} })
+	if rec := f.do(t, roleNone, "GET", "/teams/team-a", nil); rec.Code != 200 || !strings.Contains(rec.Body.String(), "team-a") {
+		t.Fatalf("page = %d %s", rec.Code, rec.Body)
+	}
+	rec := f.do(t, roleNone, "GET", "/broken", nil)
+	if e := errorOf(t, rec); rec.Code != 500 || e.Code != "internal" {
+		t.Errorf("broken page = %d %+v", rec.Code, e)
+	}
+	m := f.do(t, roleNone, "GET", "/metrics", nil).Body.String()
+	if !strings.Contains(m, `route="/teams/:team"`) || strings.Contains(m, "team-a") {
+		t.Errorf("page route not labelled by its template:\n%s", m)
+	}
+	// The OpenAPI document stays about the API.
+	if strings.Contains(f.do(t, roleNone, "GET", "/api/v1/openapi.json", nil).Body.String(), "/teams/") {
+		t.Error("pages in the OpenAPI document")
+	}
+}
+
+type fakeStorage struct {
+	pingErr     error
+	migrated    bool
+	migratedErr error
+}
+
+func (s fakeStorage) Ping(context.Context) error             { return s.pingErr }
+func (s fakeStorage) Migrated(context.Context) (bool, error) { return s.migrated, s.migratedErr }
+
+func TestStorageReady(t *testing.T) {
+	tests := []struct {
+		name   string
+		st     fakeStorage
+		status int
+		reason string
+	}{
+		{"ready", fakeStorage{migrated: true}, 200, ""},
+		{"down", fakeStorage{pingErr: errors.New("dial tcp 10.9.9.9:9000: refused")}, 503, "clickhouse does not answer"},
+		{"not migrated", fakeStorage{}, 503, "servicecard migrate"},
+		{"version unreadable", fakeStorage{migratedErr: errors.New("table schema_migrations: access denied for user bob")}, 503, "cannot read the schema version"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			f.backend.readyErr = StorageReady(context.Background(), tt.st)
+			rec := f.do(t, roleNone, "GET", "/readyz", nil)
+			if rec.Code != tt.status {
+				t.Fatalf("status = %d: %s", rec.Code, rec.Body)
+			}
+			if tt.status == 200 {
+				return
+			}
+			e := errorOf(t, rec)
+			if !strings.Contains(e.Message, tt.reason) || strings.Contains(e.Message, "10.9.9.9") || strings.Contains(e.Message, "bob") {
+				t.Errorf("message = %q", e.Message)
+			}
+			if tt.st.pingErr != nil && !strings.Contains(f.logs.String(), "10.9.9.9") {
+				t.Errorf("cause not logged:\n%s", f.logs)
+			}
+		})
 	}
 }

@@ -161,7 +161,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	req := c.Request()
 	if c.Response().Committed {
 		// Headers and part of the body are out: a JSON error cannot follow.
-		s.log.Error("response failed after it started", "method", req.Method, "route", routeOf(c), "err", err)
+		if req.Context().Err() != nil {
+			s.log.Debug("client went away mid-response", "method", req.Method, "route", routeOf(c), "err", err)
+		} else {
+			s.log.Error("response failed after it started", "method", req.Method, "route", routeOf(c), "err", err)
+		}
 		c.Set(keyAbort, true)
 		return
 	}

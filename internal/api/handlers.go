@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -35,7 +36,7 @@ func (s *Server) routeTable(metricsHandler http.Handler) []route {
 		{http.MethodGet, "/readyz", anonymous, s.readyz, docReadyz},
 		{http.MethodGet, "/metrics", anonymous, echo.WrapHandler(metricsHandler), docMetrics},
 		{http.MethodGet, p + "/openapi.json", anonymous, s.openapi, docOpenAPI},
-		{http.MethodGet, p + "/scorecards", readerRoles.plus(metrics.RoleAnalyst), s.scorecards, docScorecards},
+		{http.MethodGet, p + "/scorecards", anyRole, s.scorecards, docScorecards},
 		{http.MethodGet, p + "/metrics/catalog", anyRole, s.catalog, docCatalog},
 		{http.MethodGet, p + "/coaching", coachRoles, s.coaching, docCoaching},
 		{http.MethodGet, p + "/recognition", readerRoles, s.recognition, docRecognition},
@@ -44,9 +45,17 @@ func (s *Server) routeTable(metricsHandler http.Handler) []route {
 	}
 }
 
-func (a access) plus(r metrics.Role) access { return append(slices.Clone(a), r) }
-
 func (s *Server) loc() *time.Location { return s.cfg.Location() }
+
+// writeJSON encodes v before sending anything, so a value that cannot be
+// encoded (a NaN from the engine) is a clean 500, not a broken 200.
+func writeJSON(c echo.Context, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
+	return c.JSONBlob(http.StatusOK, b)
+}
 
 // Health is the body of /healthz and /readyz.
 type Health struct {
@@ -54,7 +63,7 @@ type Health struct {
 }
 
 func (s *Server) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, Health{Status: "ok"})
+	return writeJSON(c, Health{Status: "ok"})
 }
 
 // readyTimeout bounds the readiness check, so a hung ClickHouse makes the
@@ -64,16 +73,56 @@ const readyTimeout = 5 * time.Second
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), readyTimeout)
 	defer cancel()
-	if err := s.backend.Ready(ctx); err != nil {
-		if errors.Is(err, ErrNotReady) {
-			return err
-		}
-		// The cause may name hosts or users: log it, answer generically.
-		s.log.Warn("not ready", "err", err)
-		return fmt.Errorf("%w: storage unreachable or not migrated", ErrNotReady)
+	err := s.backend.Ready(ctx)
+	if err == nil {
+		return writeJSON(c, Health{Status: "ready"})
 	}
-	return c.JSON(http.StatusOK, Health{Status: "ready"})
+	// The cause may name hosts or users: log it, answer with a reason
+	// fit for an anonymous caller.
+	var nr *notReadyError
+	switch {
+	case errors.As(err, &nr):
+		s.log.Warn("not ready", "err", nr.cause)
+		return fmt.Errorf("%w: %s", ErrNotReady, nr.reason)
+	case errors.Is(err, ErrNotReady):
+		return err
+	}
+	s.log.Warn("not ready", "err", err)
+	return fmt.Errorf("%w: storage unreachable or not migrated", ErrNotReady)
 }
+
+// Storage is what readiness asks of the ClickHouse store
+// (*chstore.Store has both methods).
+type Storage interface {
+	Ping(ctx context.Context) error
+	Migrated(ctx context.Context) (bool, error)
+}
+
+// StorageReady is a Backend.Ready over st: ClickHouse answers and every
+// migration is applied. Its errors give /readyz a public reason and keep
+// the cause for the log.
+func StorageReady(ctx context.Context, st Storage) error {
+	if err := st.Ping(ctx); err != nil {
+		return &notReadyError{reason: "clickhouse does not answer", cause: err}
+	}
+	ok, err := st.Migrated(ctx)
+	if err != nil {
+		return &notReadyError{reason: "cannot read the schema version", cause: err}
+	}
+	if !ok {
+		return &notReadyError{reason: "schema not migrated (run servicecard migrate)", cause: errors.New("pending migrations")}
+	}
+	return nil
+}
+
+// notReadyError is a readiness failure: reason is public, cause is not.
+type notReadyError struct {
+	reason string
+	cause  error
+}
+
+func (e *notReadyError) Error() string   { return "not ready: " + e.reason + ": " + e.cause.Error() }
+func (e *notReadyError) Unwrap() []error { return []error{ErrNotReady, e.cause} }
 
 // ScorecardsResponse is the body of GET /api/v1/scorecards.
 type ScorecardsResponse struct {
@@ -140,7 +189,7 @@ func (s *Server) scorecards(c echo.Context) error {
 	if cards == nil {
 		cards = []metrics.Card{}
 	}
-	return c.JSON(http.StatusOK, ScorecardsResponse{Level: level, Grain: grain, From: from, To: to, Teams: teams, Rows: cards})
+	return writeJSON(c, ScorecardsResponse{Level: level, Grain: grain, From: from, To: to, Teams: teams, Rows: cards})
 }
 
 // CatalogResponse is the body of GET /api/v1/metrics/catalog.
@@ -154,7 +203,7 @@ func (s *Server) catalog(c echo.Context) error {
 	if _, err := readQuery(c); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, CatalogResponse{
+	return writeJSON(c, CatalogResponse{
 		ConfigVersion: s.cfg.Version(),
 		Timezone:      s.loc().String(),
 		Metrics:       metrics.Catalog(*s.cfg),
@@ -200,7 +249,7 @@ func (s *Server) coaching(c echo.Context) error {
 	if ops == nil {
 		ops = []metrics.Opportunity{}
 	}
-	return c.JSON(http.StatusOK, CoachingResponse{From: from, To: to, Teams: teams, Opportunities: ops})
+	return writeJSON(c, CoachingResponse{From: from, To: to, Teams: teams, Opportunities: ops})
 }
 
 // RecognitionResponse is the body of GET /api/v1/recognition.
@@ -237,7 +286,7 @@ func (s *Server) recognition(c echo.Context) error {
 	}
 	rec.Stars = nonNil(rec.Stars)
 	rec.Praise = nonNil(rec.Praise)
-	return c.JSON(http.StatusOK, RecognitionResponse{From: from, To: to, Teams: teams, Recognition: rec})
+	return writeJSON(c, RecognitionResponse{From: from, To: to, Teams: teams, Recognition: rec})
 }
 
 func scopeRecognition(r Recognition, teams []string) Recognition {
@@ -416,7 +465,7 @@ func (s *Server) ingest(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("ingest %s: %w", kind, err)
 	}
-	return c.JSON(http.StatusOK, sum)
+	return writeJSON(c, sum)
 }
 
 // limitedBody notes when http.MaxBytesReader cut the body, since a

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -242,7 +243,11 @@ func (s *Server) openapi(c echo.Context) error {
 	if _, err := readQuery(c); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.document())
+	s.docOnce.Do(func() {
+		// A map of strings, slices and maps: it always marshals.
+		s.doc, _ = json.Marshal(s.document())
+	})
+	return c.JSONBlob(http.StatusOK, s.doc)
 }
 
 // schemaGen derives JSON schemas from Go types by their json tags, so the

@@ -56,41 +56,12 @@ func CountsQueryFor(cfg metrics.Config, level metrics.Level, grain metrics.Grain
 	}
 }
 
-// levelKeys are the only key expressions a query may group by.
-var levelKeys = map[metrics.Level]string{
-	metrics.LevelOrg:   "'org'",
-	metrics.LevelSite:  "site",
-	metrics.LevelTeam:  "team",
-	metrics.LevelQueue: "queue",
-	metrics.LevelAgent: "agent_id",
-}
-
-// periodFuncs bucket a UTC DateTime column into business-time periods.
-var periodFuncs = map[metrics.Grain]string{
-	metrics.GrainDay:   "toDate(%s, @tz)",
-	metrics.GrainWeek:  "toMonday(%s, @tz)",
-	metrics.GrainMonth: "toStartOfMonth(%s, @tz)",
-	"":                 "toDate(@from_date)",
-}
-
 // countsView is what the counts_*.sql templates see.
 type countsView struct {
-	Key            string
-	Agent, Org     bool
 	Teams          bool
 	AnsweredWithin string
 	ShortAbandons  string
 	Facts          string
-	grain          metrics.Grain
-}
-
-// Period is the period expression of column col.
-func (v countsView) Period(col string) string {
-	f := periodFuncs[v.grain]
-	if v.grain == "" {
-		return f
-	}
-	return fmt.Sprintf(f, col)
 }
 
 func validThreshold(v int, allowed []int) bool {
@@ -102,16 +73,131 @@ func validThreshold(v int, allowed []int) bool {
 	return false
 }
 
+// fact is the Counts of one business day, queue, team, site and agent,
+// from one of the count queries. Every field of Counts is a sum, so any
+// level and grain is a sum of facts.
+type fact struct {
+	day                      time.Time // local midnight in the business zone
+	queue, team, site, agent string
+	part                     string
+	c                        metrics.Counts
+}
+
+// countParts are the count queries: each reads one family of inputs.
+var countParts = []struct {
+	file string
+	scan func(c *metrics.Counts) []any
+}{
+	{"counts_contacts.sql", func(c *metrics.Counts) []any {
+		return []any{&c.Offered, &c.Answered, &c.Abandoned, &c.WaitAnsweredS, &c.AnsweredWithin,
+			&c.ShortAbandons, &c.HandledContacts, &c.Legs, &c.Handled, &c.HandleS, &c.TalkS, &c.HoldS,
+			&c.AcwS, &c.Transferred, &c.Held, &c.FCRKnown, &c.FCRResolved}
+	}},
+	{"counts_surveys.sql", func(c *metrics.Counts) []any {
+		return []any{&c.SurveysLinked, &c.NPSN, &c.Promoters, &c.Detractors, &c.CSATN, &c.CSATSatisfied,
+			&c.CESN, &c.CESSum, &c.CESSumSq}
+	}},
+	{"counts_occupancy.sql", func(c *metrics.Counts) []any { return []any{&c.OccupiedS, &c.AvailableS} }},
+	{"counts_adherence.sql", func(c *metrics.Counts) []any { return []any{&c.ScheduledS, &c.AdherentS} }},
+	{"counts_fcr.sql", func(c *metrics.Counts) []any { return []any{&c.FCRKnown, &c.FCRResolved} }},
+}
+
 // Counts returns the sums of every metric input for q, one GroupCounts per
-// key and period that has any data, ordered by period then key. It reads
-// the contacts rollup, the attributed surveys, agent states and
-// schedules, and (fcr.mode repeat) the contacts of known customers.
+// key and period that has any data, ordered by period then key.
+//
+// Each count query (the contacts rollup, the attributed surveys, agent
+// states, schedules and, in fcr.mode repeat, the contacts of known
+// customers) returns sums per business day, queue, team, site and agent;
+// the level and grain asked for are sums of those, made here. At agent
+// level a leg is the agent's contact, so HandledContacts is Handled.
 func (s *Store) Counts(ctx context.Context, q CountsQuery) ([]GroupCounts, error) {
-	key, ok := levelKeys[q.Level]
-	if !ok {
+	facts, err := s.Facts(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return facts.Group(q.Level, q.Grain, q.From, q.Location), nil
+}
+
+// Facts are the daily sums behind Counts, fetched once and grouped as
+// often as needed (a snapshot groups them by every level and grain).
+type Facts []fact
+
+// Group sums facts by level and grain (an empty grain: one period over
+// the whole range, starting at from) in the business zone loc.
+func (facts Facts) Group(level metrics.Level, grain metrics.Grain, from time.Time, loc *time.Location) []GroupCounts {
+	q := CountsQuery{Level: level, Grain: grain, From: from}
+	if loc == nil {
+		loc = time.UTC
+	}
+	type agg struct {
+		g       *GroupCounts
+		teamDay time.Time
+	}
+	groups := map[groupKey]*agg{}
+	for i := range facts {
+		f := &facts[i]
+		var key string
+		switch q.Level {
+		case metrics.LevelOrg:
+			key = "org"
+		case metrics.LevelSite:
+			key = f.site
+		case metrics.LevelTeam:
+			key = f.team
+		case metrics.LevelQueue:
+			key = f.queue
+			if f.part == "counts_occupancy.sql" || f.part == "counts_adherence.sql" {
+				continue // agent time has no queue
+			}
+		case metrics.LevelAgent:
+			key = f.agent
+		}
+		if key == "" {
+			continue
+		}
+		start := q.From
+		if q.Grain != "" {
+			start = metrics.Bucket(f.day, q.Grain, loc)
+		}
+		k := groupKey{key, start.Unix()}
+		a, ok := groups[k]
+		if !ok {
+			a = &agg{g: &GroupCounts{Key: key, PeriodStart: start}}
+			groups[k] = a
+		}
+		c := f.c
+		if q.Level == metrics.LevelAgent {
+			c.HandledContacts = c.Handled
+			// The agent's team is the one of its latest day in the period.
+			if f.team != "" && !f.day.Before(a.teamDay) {
+				a.g.Team, a.teamDay = f.team, f.day
+			}
+		}
+		a.g.Counts.Add(c)
+	}
+	out := make([]GroupCounts, 0, len(groups))
+	for _, a := range groups {
+		out = append(out, *a.g)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].PeriodStart.Equal(out[j].PeriodStart) {
+			return out[i].PeriodStart.Before(out[j].PeriodStart)
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out
+}
+
+// Facts runs the count queries for q's range and teams (q's level and
+// grain are only validated: Facts.Group applies them).
+func (s *Store) Facts(ctx context.Context, q CountsQuery) (Facts, error) {
+	if _, ok := map[metrics.Level]bool{metrics.LevelOrg: true, metrics.LevelSite: true, metrics.LevelTeam: true,
+		metrics.LevelQueue: true, metrics.LevelAgent: true}[q.Level]; !ok {
 		return nil, fmt.Errorf("%w %q", metrics.ErrUnknownLevel, q.Level)
 	}
-	if _, ok := periodFuncs[q.Grain]; !ok {
+	switch q.Grain {
+	case "", metrics.GrainDay, metrics.GrainWeek, metrics.GrainMonth:
+	default:
 		return nil, fmt.Errorf("%w %q", metrics.ErrUnknownGrain, q.Grain)
 	}
 	if !validThreshold(q.ServiceLevelS, metrics.ServiceLevelThresholds) {
@@ -125,11 +211,9 @@ func (s *Store) Counts(ctx context.Context, q CountsQuery) ([]GroupCounts, error
 		loc = time.UTC
 	}
 	v := countsView{
-		Key: key, Agent: q.Level == metrics.LevelAgent, Org: q.Level == metrics.LevelOrg,
 		Teams:          len(q.Teams) > 0,
 		AnsweredWithin: fmt.Sprintf("answered_within_%d", q.ServiceLevelS),
 		Facts:          strings.TrimRight(strings.TrimSpace(surveyFactsSQL), ";"),
-		grain:          q.Grain,
 	}
 	if q.ShortAbandonS > 0 {
 		v.ShortAbandons = fmt.Sprintf("short_abandons_%d", q.ShortAbandonS)
@@ -143,53 +227,14 @@ func (s *Store) Counts(ctx context.Context, q CountsQuery) ([]GroupCounts, error
 		clickhouse.Named("to_window", q.To.UTC().Add(window)),
 		clickhouse.Named("window_s", int64(window/time.Second)),
 		clickhouse.Named("tz", loc.String()),
-		clickhouse.Named("from_date", q.From.In(loc).Format("2006-01-02")),
 		clickhouse.Named("teams", q.Teams),
 	}
-
-	groups := map[groupKey]*GroupCounts{}
-	get := func(key, team string, period time.Time) *GroupCounts {
-		k := groupKey{key, period.Format("2006-01-02")}
-		g, ok := groups[k]
-		if !ok {
-			start := time.Date(period.Year(), period.Month(), period.Day(), 0, 0, 0, 0, loc)
-			if q.Grain == "" {
-				start = q.From
-			}
-			g = &GroupCounts{Key: key, PeriodStart: start}
-			groups[k] = g
-		}
-		if g.Team == "" {
-			g.Team = team
-		}
-		return g
-	}
-
-	type part struct {
-		file string
-		scan func(c *metrics.Counts) []any
-	}
-	parts := []part{
-		{"counts_contacts.sql", func(c *metrics.Counts) []any {
-			return []any{&c.Offered, &c.Answered, &c.Abandoned, &c.WaitAnsweredS, &c.AnsweredWithin,
-				&c.ShortAbandons, &c.HandledContacts, &c.Legs, &c.Handled, &c.HandleS, &c.TalkS, &c.HoldS,
-				&c.AcwS, &c.Transferred, &c.Held, &c.FCRKnown, &c.FCRResolved}
-		}},
-		{"counts_surveys.sql", func(c *metrics.Counts) []any {
-			return []any{&c.SurveysLinked, &c.NPSN, &c.Promoters, &c.Detractors, &c.CSATN, &c.CSATSatisfied,
-				&c.CESN, &c.CESSum, &c.CESSumSq}
-		}},
-	}
-	if q.Level != metrics.LevelQueue { // agent time has no queue
-		parts = append(parts,
-			part{"counts_occupancy.sql", func(c *metrics.Counts) []any { return []any{&c.OccupiedS, &c.AvailableS} }},
-			part{"counts_adherence.sql", func(c *metrics.Counts) []any { return []any{&c.ScheduledS, &c.AdherentS} }})
-	}
 	repeatFCR := q.FCRMode == metrics.FCRRepeat
-	if repeatFCR {
-		parts = append(parts, part{"counts_fcr.sql", func(c *metrics.Counts) []any { return []any{&c.FCRKnown, &c.FCRResolved} }})
-	}
-	for _, p := range parts {
+	var out Facts
+	for _, p := range countParts {
+		if p.file == "counts_fcr.sql" && !repeatFCR {
+			continue
+		}
 		var b bytes.Buffer
 		if err := countsTmpl.ExecuteTemplate(&b, p.file, v); err != nil {
 			return nil, fmt.Errorf("chstore: %s: %w", p.file, err)
@@ -199,19 +244,18 @@ func (s *Store) Counts(ctx context.Context, q CountsQuery) ([]GroupCounts, error
 			return nil, fmt.Errorf("chstore: %s: %w", p.file, err)
 		}
 		for rows.Next() {
-			var key, team string
-			var period time.Time
-			var c metrics.Counts
-			if err := rows.Scan(append([]any{&key, &team, &period}, p.scan(&c)...)...); err != nil {
+			f := fact{part: p.file}
+			var day time.Time
+			if err := rows.Scan(append([]any{&day, &f.queue, &f.team, &f.site, &f.agent}, p.scan(&f.c)...)...); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("chstore: %s: %w", p.file, err)
 			}
-			g := get(key, team, period)
+			f.day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)
 			if p.file == "counts_contacts.sql" && repeatFCR {
 				// The rollup's resolved flags are the flag mode's input.
-				c.FCRKnown, c.FCRResolved = 0, 0
+				f.c.FCRKnown, f.c.FCRResolved = 0, 0
 			}
-			g.Counts.Add(c)
+			out = append(out, f)
 		}
 		err = rows.Err()
 		rows.Close()
@@ -219,17 +263,10 @@ func (s *Store) Counts(ctx context.Context, q CountsQuery) ([]GroupCounts, error
 			return nil, fmt.Errorf("chstore: %s: %w", p.file, err)
 		}
 	}
-	out := make([]GroupCounts, 0, len(groups))
-	for _, g := range groups {
-		out = append(out, *g)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].PeriodStart.Equal(out[j].PeriodStart) {
-			return out[i].PeriodStart.Before(out[j].PeriodStart)
-		}
-		return out[i].Key < out[j].Key
-	})
 	return out, nil
 }
 
-type groupKey struct{ key, period string }
+type groupKey struct {
+	key    string
+	period int64
+}

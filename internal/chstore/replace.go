@@ -89,7 +89,7 @@ func (t *replacing[R]) write(ctx context.Context, s *Store, buf []R, cols column
 	}
 
 	start := time.Now()
-	live, err := t.lookup(ctx, s, buf, win)
+	live, err := t.lookup(ctx, s, win)
 	if err != nil {
 		return 0, err
 	}
@@ -128,14 +128,14 @@ func (t *replacing[R]) write(ctx context.Context, s *Store, buf []R, cols column
 	if err := s.insertColumns(ctx, t.insertSQL(), cols.values()); err != nil {
 		return 0, fmt.Errorf("chstore: write %s: %w", t.table, err)
 	}
-	s.log.Debug("flushed", "table", t.table, "rows", cols.rows(), "replaced", len(live),
+	s.log.Debug("flushed", "table", t.table, "rows", cols.rows(), "existing", len(live),
 		"lookup", looked, "duration", time.Since(start))
 	return superseded, nil
 }
 
 // lookup returns the live stored rows (net weight +1; normally one per
-// key) of the winning keys of buf.
-func (t *replacing[R]) lookup(ctx context.Context, s *Store, buf []R, win map[rowKey]int32) (map[rowKey][]storedRow[R], error) {
+// key) of the keys in win.
+func (t *replacing[R]) lookup(ctx context.Context, s *Store, win map[rowKey]int32) (map[rowKey][]storedRow[R], error) {
 	keys, err := ext.NewTable("lookup_keys", ext.Column("source", "String"), ext.Column("id", "String"))
 	if err != nil {
 		return nil, fmt.Errorf("chstore: lookup %s: %w", t.table, err)

@@ -140,7 +140,16 @@ func (w *Writer) loop() {
 			return
 		case <-t.C:
 			w.mu.Lock()
-			if w.err == nil && w.buf.n > 0 && time.Since(w.lastFlush) >= iv {
+			busy := false
+			if w.inflight != nil {
+				select {
+				case r := <-w.inflight:
+					w.collectLocked(r)
+				default:
+					busy = true // never wait here: a full buffer will
+				}
+			}
+			if !busy && w.err == nil && w.buf.n > 0 && time.Since(w.lastFlush) >= iv {
 				_ = w.startFlushLocked() // an error is sticky in w.err
 			}
 			w.mu.Unlock()
@@ -196,16 +205,20 @@ func (w *Writer) startFlushLocked() error {
 // writer's error.
 func (w *Writer) waitLocked() error {
 	if w.inflight != nil {
-		r := <-w.inflight
-		w.inflight = nil
-		r.buf.reset()
-		w.spare = r.buf
-		w.superseded += r.superseded
-		if r.err != nil && w.err == nil {
-			w.err = r.err
-		}
+		w.collectLocked(<-w.inflight)
 	}
 	return w.err
+}
+
+// collectLocked takes in the result of the finished flush.
+func (w *Writer) collectLocked(r flushResult) {
+	w.inflight = nil
+	r.buf.reset()
+	w.spare = r.buf
+	w.superseded += r.superseded
+	if r.err != nil && w.err == nil {
+		w.err = r.err
+	}
 }
 
 // Flush writes every buffered row before it returns.

@@ -20,8 +20,9 @@ import (
 	"github.com/servicecard/servicecard/ingest"
 )
 
-// The shared center: 90 days to 2025-11-10 (Customer Service Week and the
-// end of DST inside), generated once for the tests that only read it.
+// The shared center: 9 weeks to 2025-11-10, with Customer Service Week,
+// the 4 weeks before it and the end of DST inside, generated once for the
+// tests that only read it.
 var fx struct {
 	once sync.Once
 	dir  string
@@ -50,20 +51,27 @@ func chicago(t testing.TB) *time.Location {
 	return loc
 }
 
+// build runs Generate's steps but keeps the simulation for the tests.
+func build(t *testing.T, opt Options) (*world, *Manifest, error) {
+	t.Helper()
+	opt, err := opt.withDefaults()
+	if err != nil {
+		return nil, nil, err
+	}
+	start := time.Now()
+	w := newWorld(opt)
+	w.simulate()
+	m, err := w.write()
+	t.Logf("generated %d days in %v", opt.Days, time.Since(start))
+	return w, m, err
+}
+
 func center(t *testing.T) (*world, *Manifest) {
 	t.Helper()
 	fx.once.Do(func() {
 		loc := chicago(t)
-		opt, err := Options{Dir: fx.dir, Seed: 42, Location: loc, End: time.Date(2025, 11, 10, 0, 0, 0, 0, loc)}.withDefaults()
-		if err != nil {
-			fx.err = err
-			return
-		}
-		start := time.Now()
-		fx.w = newWorld(opt)
-		fx.w.simulate()
-		fx.m, fx.err = fx.w.write()
-		t.Logf("generated the default center in %v", time.Since(start))
+		fx.w, fx.m, fx.err = build(t, Options{Dir: fx.dir, Seed: 42, Days: 63, Location: loc,
+			End: time.Date(2025, 11, 10, 0, 0, 0, 0, loc)})
 	})
 	if fx.err != nil {
 		t.Fatal(fx.err)
@@ -163,7 +171,7 @@ func hashDir(t *testing.T, m *Manifest) map[string]string {
 func TestDeterministic(t *testing.T) {
 	loc := chicago(t)
 	gen := func(seed int64) map[string]string {
-		m, err := Generate(Options{Dir: t.TempDir(), Seed: seed, Days: 21, Location: loc,
+		m, err := Generate(Options{Dir: t.TempDir(), Seed: seed, Days: 14, Location: loc,
 			End: time.Date(2025, 3, 20, 0, 0, 0, 0, loc)})
 		if err != nil {
 			t.Fatal(err)
@@ -203,6 +211,15 @@ func TestOptions(t *testing.T) {
 			}
 		})
 	}
+	t.Run("smallest center", func(t *testing.T) {
+		m, err := Generate(Options{Dir: t.TempDir(), Agents: 12, Days: 14, Location: loc, End: time.Date(2025, 5, 1, 0, 0, 0, 0, loc)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Patterns) != 8 || m.Files[1].Rows == 0 {
+			t.Errorf("patterns %v, %d helpdesk rows", m.Patterns, m.Files[1].Rows)
+		}
+	})
 	t.Run("defaults", func(t *testing.T) {
 		o, err := Options{Dir: "x"}.withDefaults()
 		if err != nil {
@@ -1081,7 +1098,7 @@ func TestStatesAndSchedules(t *testing.T) {
 func TestScale(t *testing.T) {
 	loc := chicago(t)
 	count := func(scale float64) int {
-		m, err := Generate(Options{Dir: t.TempDir(), Seed: 3, Days: 14, Scale: scale, Location: loc,
+		m, err := Generate(Options{Dir: t.TempDir(), Seed: 3, Days: 7, Scale: scale, Location: loc,
 			End: time.Date(2025, 6, 2, 0, 0, 0, 0, loc)})
 		if err != nil {
 			t.Fatal(err)
@@ -1183,11 +1200,17 @@ func (c *counter) Reject(r ingest.Reject) error {
 	return nil
 }
 
-// TestIngestParsers loads every file with the real parser and its
-// manifest entry: the parser must emit the manifest's rows, reject exactly
-// the planted bad rows, and see the contacts the simulation made.
+// TestIngestParsers loads every file of a two-week center (over the start
+// of DST) with the real parser and its manifest entry: the parser must
+// emit the manifest's rows, reject exactly the planted bad rows, and see
+// the contacts the simulation made.
 func TestIngestParsers(t *testing.T) {
-	w, m := center(t)
+	loc := chicago(t)
+	w, m, err := build(t, Options{Dir: t.TempDir(), Seed: 5, Days: 14, Location: loc,
+		End: time.Date(2025, 3, 17, 0, 0, 0, 0, loc)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	type truth struct {
 		legs, abandoned int
 		wait            int64

@@ -71,8 +71,8 @@ type agent struct {
 	id    string
 	first string
 	last  string
-	team  *team // team until moveDay
-	moved *team // team from moveDay on (nil: never moves)
+	team  *team // team before the move
+	moved *team // team from day move on (nil: never moves)
 	move  int   // day index of the move
 	hired time.Time
 
@@ -140,14 +140,7 @@ func emailShape(h float64) float64 {
 	return 0.08 + gauss(h, 10, 2.4) + 0.6*gauss(h, 15, 2.4) + 0.25*gauss(h, 21, 1.5)
 }
 
-var (
-	weekdays  = hours{8, 20}
-	sat915    = hours{9, 15}
-	sat917    = hours{9, 17}
-	sun1016   = hours{10, 16}
-	closedDay = hours{}
-)
-
+// week builds opening hours from Monday-Friday, Saturday and Sunday ones.
 func week(wd hours, sat, sun hours) [7]hours {
 	return [7]hours{time.Sunday: sun, time.Monday: wd, time.Tuesday: wd, time.Wednesday: wd,
 		time.Thursday: wd, time.Friday: wd, time.Saturday: sat}
@@ -159,23 +152,23 @@ func (w *world) buildOrg(n int) {
 	lakeshore := &site{name: "Lakeshore", sys: sysConnect}
 	cedar := &site{name: "Cedar Hill", sys: sysHelpdesk}
 	billing := &team{name: "Billing", queue: "billing", ext: "8001", channel: "voice", site: riverbend,
-		supervisor: "Morgan Tallowby", slots: 1, week: week(hours{8, 19}, sat915, closedDay),
+		supervisor: "Morgan Tallowby", slots: 1, week: week(hours{8, 19}, hours{9, 15}, hours{}),
 		talkMedian: 250, talkSigma: 0.55, transferP: 0.05, surveyP: 0.10, slack: 0.8,
 		patience: 220, timeout: 600, shape: voiceShape}
 	tech := &team{name: "Tech Support", queue: "techsupport", ext: "8002", channel: "voice", site: riverbend,
-		supervisor: "Priya Glimmerton", slots: 1, week: week(weekdays, sat917, sun1016),
+		supervisor: "Priya Glimmerton", slots: 1, week: week(hours{8, 20}, hours{9, 17}, hours{10, 16}),
 		talkMedian: 330, talkSigma: 0.55, transferP: 0.05, surveyP: 0.10, slack: 0.8,
 		patience: 240, timeout: 600, shape: voiceShape}
 	orders := &team{name: "Orders", queue: "Orders", channel: "voice", site: lakeshore,
-		supervisor: "Dana Cobblestone", slots: 1, week: week(hours{8, 19}, sat917, sun1016),
+		supervisor: "Dana Cobblestone", slots: 1, week: week(hours{8, 19}, hours{9, 17}, hours{10, 16}),
 		talkMedian: 240, talkSigma: 0.55, holdP: 0.18, holdMean: 40, acwMedian: 30,
 		transferP: 0.05, surveyP: 0.10, slack: 0.8, patience: 220, shape: voiceShape}
 	retention := &team{name: "Retention", queue: "Retention", channel: "voice", site: lakeshore,
-		supervisor: "Felix Wintergreen", slots: 1, week: week(hours{8, 18}, closedDay, closedDay),
+		supervisor: "Felix Wintergreen", slots: 1, week: week(hours{8, 18}, hours{}, hours{}),
 		talkMedian: 300, talkSigma: 0.55, holdP: 0.2, holdMean: 45, acwMedian: 45,
 		transferP: 0.04, surveyP: 0.10, slack: 0.8, patience: 250, shape: voiceShape}
 	chat := &team{name: "Chat", queue: "chat-support", channel: "chat", site: cedar,
-		supervisor: "Rosa Lanternfield", slots: 2, week: week(hours{8, 22}, sat917, sat917),
+		supervisor: "Rosa Lanternfield", slots: 2, week: week(hours{8, 22}, hours{9, 17}, hours{9, 17}),
 		talkMedian: 480, talkSigma: 0.5, acwMedian: 25, transferP: 0.03, surveyP: 0.12,
 		slack: 0.8, patience: 300, shape: chatShape}
 	email := &team{name: "Email", queue: "email-support", channel: "email", site: cedar,

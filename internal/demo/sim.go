@@ -77,6 +77,7 @@ type contact struct {
 	leg      int
 	first    *contact // first leg of a transferred contact (nil on the first leg)
 	next     *contact // the leg this one was transferred to
+	from     *agent   // the agent who transferred this leg here
 	resolved int8     // -1 unknown
 	disp     string
 	origPos  int
@@ -356,6 +357,9 @@ func (w *world) route(sd *siteDay, c *contact) {
 		if n := len(sl.sh.windows); n > 0 {
 			lastEnd = max(lastEnd, sl.sh.windows[n-1].e)
 		}
+		if sl.sh.ag == c.from {
+			continue
+		}
 		x, ok := earliest(sl.sh.windows, max(c.arrive, sl.freeAt))
 		if ok && (best == nil || x < start || x == start && sl.freeAt < best.freeAt) {
 			best, start = sl, x
@@ -500,6 +504,7 @@ func (w *world) serve(sd *siteDay, c *contact, sl *slot, start int64) {
 		next.patience = max(next.patience, 60) * 5 / 2
 		next.leg = c.leg + 1
 		next.first = c.root()
+		next.from = a
 		next.ivr = 0
 		c.next = next
 		if t.site.sys == sysHelpdesk {

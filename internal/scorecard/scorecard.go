@@ -77,16 +77,20 @@ func (e *Engine) Scorecards(ctx context.Context, q api.ScorecardQuery) ([]metric
 		}
 		e.compute.WithLabelValues(string(q.Level), g).Observe(time.Since(start).Seconds())
 	}()
-	groups, err := e.store.Counts(ctx, chstore.CountsQueryFor(e.cfg, q.Level, q.Grain, q.From, q.To, q.Teams))
+	facts, err := e.store.Facts(ctx, chstore.CountsQueryFor(e.cfg, q.Level, q.Grain, q.From, q.To, q.Teams))
 	if err != nil {
 		return nil, err
 	}
+	return e.cards(facts, q.Level, q.Grain, q.From), nil
+}
+
+// cards scores the facts grouped by level and grain.
+func (e *Engine) cards(facts chstore.Facts, level metrics.Level, grain metrics.Grain, from time.Time) []metrics.Card {
+	loc := e.cfg.Location()
+	groups := facts.Group(level, grain, from, loc)
 	var teamValues map[groupKey]map[string]metrics.Value
-	if q.Level == metrics.LevelAgent {
-		teams, err := e.store.Counts(ctx, chstore.CountsQueryFor(e.cfg, metrics.LevelTeam, q.Grain, q.From, q.To, q.Teams))
-		if err != nil {
-			return nil, err
-		}
+	if level == metrics.LevelAgent {
+		teams := facts.Group(metrics.LevelTeam, grain, from, loc)
 		teamValues = make(map[groupKey]map[string]metrics.Value, len(teams))
 		for _, t := range teams {
 			teamValues[groupKey{t.Key, t.PeriodStart.Unix()}] = metrics.Compute(t.Counts, e.cfg)
@@ -94,13 +98,13 @@ func (e *Engine) Scorecards(ctx context.Context, q api.ScorecardQuery) ([]metric
 	}
 	cards := make([]metrics.Card, 0, len(groups))
 	for _, g := range groups {
-		opts := metrics.ScoreOptions{Level: q.Level, Key: g.Key, Team: g.Team, Grain: q.Grain, PeriodStart: g.PeriodStart}
+		opts := metrics.ScoreOptions{Level: level, Key: g.Key, Team: g.Team, Grain: grain, PeriodStart: g.PeriodStart}
 		if teamValues != nil {
 			opts.TeamValues = teamValues[groupKey{g.Team, g.PeriodStart.Unix()}]
 		}
 		cards = append(cards, metrics.Score(metrics.Compute(g.Counts, e.cfg), e.cfg, opts))
 	}
-	return cards, nil
+	return cards
 }
 
 type groupKey struct {
@@ -264,24 +268,37 @@ func (e *Engine) Ready(ctx context.Context) error {
 }
 
 // Snapshot computes the cards of every level and grain whose periods
-// overlap [from, to) and writes them to the scorecards table. It returns
-// how many rows it wrote.
+// overlap [from, to) and writes them to the scorecards table. It reads the
+// daily facts once, over whole months, and groups them for each level
+// and grain. It returns how many rows it wrote.
 func (e *Engine) Snapshot(ctx context.Context, from, to time.Time) (int, error) {
 	loc := e.cfg.Location()
 	computedAt := e.now().UTC().Truncate(time.Second)
+	// Whole periods only: a snapshot of a partial week would replace the
+	// full one. Months contain every day and cover every week but the
+	// weeks that straddle the range's first or last month.
+	wfrom := metrics.Bucket(metrics.Bucket(from, metrics.GrainMonth, loc), metrics.GrainWeek, loc)
+	wto := metrics.Bucket(to, metrics.GrainMonth, loc)
+	if wto.Before(to) {
+		wto = metrics.Next(wto, metrics.GrainMonth, loc)
+	}
+	if w := metrics.Bucket(wto, metrics.GrainWeek, loc); w.Before(wto) {
+		wto = metrics.Next(w, metrics.GrainWeek, loc)
+	}
+	facts, err := e.store.Facts(ctx, chstore.CountsQueryFor(e.cfg, metrics.LevelOrg, metrics.GrainDay, wfrom, wto, nil))
+	if err != nil {
+		return 0, fmt.Errorf("snapshot: %w", err)
+	}
 	total := 0
 	for _, g := range []metrics.Grain{metrics.GrainDay, metrics.GrainWeek, metrics.GrainMonth} {
-		// Whole periods only: a snapshot of a partial week would replace
-		// the full one.
-		pfrom := metrics.Bucket(from, g, loc)
-		pto := metrics.Bucket(to, g, loc)
-		if pto.Before(to) {
-			pto = metrics.Next(pto, g, loc)
-		}
 		for _, lv := range metrics.Levels() {
-			cards, err := e.Scorecards(ctx, api.ScorecardQuery{Level: lv, Grain: g, From: pfrom, To: pto})
-			if err != nil {
-				return total, fmt.Errorf("snapshot %s %s: %w", lv, g, err)
+			var cards []metrics.Card
+			for _, c := range e.cards(facts, lv, g, wfrom) {
+				// Keep the periods that lie wholly inside what was read.
+				if !c.PeriodStart.Before(wfrom) && !metrics.Next(c.PeriodStart, g, loc).After(wto) &&
+					metrics.Next(c.PeriodStart, g, loc).After(from) && c.PeriodStart.Before(to) {
+					cards = append(cards, c)
+				}
 			}
 			if err := e.store.WriteScorecards(ctx, cards, computedAt); err != nil {
 				return total, fmt.Errorf("snapshot %s %s: %w", lv, g, err)

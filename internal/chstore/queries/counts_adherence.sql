@@ -1,5 +1,5 @@
 -- counts_adherence: scheduled seconds and the seconds of them spent in
--- the scheduled activity, per level key and business-time period of the
+-- the scheduled activity, per business day (and agent, with the roster's team and site) of the
 -- schedule interval. A work activity is met by available, on-contact or
 -- after-call-work states (or, for sources that only log logins and
 -- pauses, by logged-in time minus breaks); any other activity by a state
@@ -7,16 +7,18 @@
 -- per agent and UTC day, which keeps the join small; an interval that
 -- crosses midnight UTC is matched on its start day only.
 SELECT
-    {{.Key}} AS key,
-    {{if .Agent}}anyLast(team){{else}}''{{end}} AS team_of,
-    period,
+    period AS day,
+    '' AS queue_of,
+    team AS team_of,
+    site AS site_of,
+    agent_id AS agent_of,
     toInt64(sum(scheduled)),
     toInt64(sum(adherent))
 FROM
 (
     SELECT
         agent_id,
-        {{.Period "s_start"}} AS period,
+        toDate(s_start, @tz) AS period,
         any(s_len) AS scheduled,
         least(any(s_len), greatest(
             sumIf(ov, if(s_work, st_state IN ('available', 'on_contact', 'acw'), st_state = s_activity)),
@@ -50,5 +52,4 @@ ANY LEFT JOIN
     GROUP BY agent_id
 ) USING agent_id
 {{if .Teams}}WHERE has(@teams, team){{end}}
-GROUP BY key, period
-{{if not .Org}}HAVING key != ''{{end}}
+GROUP BY day, queue_of, team_of, site_of, agent_of

@@ -1,18 +1,20 @@
--- counts_contacts: contact sums per level key and business-time period,
--- read from the rollup (never from raw contacts). the key, the period
--- and the threshold columns are chosen from whitelists in counts.go;
--- values are bound parameters.
+-- counts_contacts: contact sums per business day, queue, team, site and
+-- agent, read from the rollup (never from raw contacts). The threshold
+-- columns are chosen from whitelists in counts.go; values are bound
+-- parameters.
 SELECT
-    {{.Key}} AS key,
-    {{if .Agent}}anyLast(team){{else}}''{{end}} AS team_of,
-    {{.Period "bucket"}} AS period,
+    toDate(bucket, @tz) AS day,
+    queue AS queue_of,
+    team AS team_of,
+    site AS site_of,
+    agent_id AS agent_of,
     sum(offered),
     sum(answered),
     sum(abandons),
     sum(wait_answered_sum_s),
     sum({{.AnsweredWithin}}),
     {{if .ShortAbandons}}sum({{.ShortAbandons}}){{else}}toInt64(0){{end}},
-    sum({{if .Agent}}handled{{else}}handled_contacts{{end}}),
+    sum(handled_contacts),
     sum(legs),
     sum(handled),
     sum(handle_sum_s),
@@ -26,5 +28,4 @@ SELECT
 FROM contacts_rollup
 WHERE bucket >= @from AND bucket < @to
   {{if .Teams}}AND has(@teams, team){{end}}
-GROUP BY key, period
-{{if not .Org}}HAVING key != ''{{end}}
+GROUP BY day, queue_of, team_of, site_of, agent_of

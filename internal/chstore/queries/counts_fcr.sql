@@ -5,9 +5,11 @@
 -- of a range are judged on what is known so far. Booked to the contact's
 -- own period, attributed to its first leg's agent.
 SELECT
-    {{.Key}} AS key,
-    {{if .Agent}}anyLast(team){{else}}''{{end}} AS team_of,
-    {{.Period "c_start"}} AS period,
+    toDate(c_start, @tz) AS day,
+    queue AS queue_of,
+    team AS team_of,
+    site AS site_of,
+    agent_id AS agent_of,
     toInt64(count()),
     toInt64(sum(c_resolved))
 FROM
@@ -36,5 +38,4 @@ FROM
     WHERE c_start >= @from AND c_start < @to AND c_handled = 1
 )
 {{if .Teams}}WHERE has(@teams, team){{end}}
-GROUP BY key, period
-{{if not .Org}}HAVING key != ''{{end}}
+GROUP BY day, queue_of, team_of, site_of, agent_of

@@ -1,20 +1,22 @@
--- counts_occupancy: agent time per level key and business-time period of
+-- counts_occupancy: agent time per business day (and agent, with the roster's team and site) of
 -- the interval's start. Occupied = on contact + after-call work; staffed =
 -- available + on contact + after-call work. Sources that only log
 -- logins and pauses (queue_log) give staffed = logged in - break and no
 -- occupied time. Agents get their team and site from the roster (latest
 -- entry).
 SELECT
-    {{.Key}} AS key,
-    {{if .Agent}}anyLast(team){{else}}''{{end}} AS team_of,
-    period,
+    period AS day,
+    '' AS queue_of,
+    team AS team_of,
+    site AS site_of,
+    agent_id AS agent_of,
     toInt64(sum(occupied)),
     toInt64(sum(staffed))
 FROM
 (
     SELECT
         agent_id,
-        {{.Period "start"}} AS period,
+        toDate(start, @tz) AS period,
         sumIf(d, state IN ('on_contact', 'acw')) AS occupied,
         if(sumIf(d, state IN ('available', 'on_contact', 'acw')) > 0,
            sumIf(d, state IN ('available', 'on_contact', 'acw')),
@@ -34,5 +36,4 @@ ANY LEFT JOIN
     GROUP BY agent_id
 ) USING agent_id
 {{if .Teams}}WHERE has(@teams, team){{end}}
-GROUP BY key, period
-{{if not .Org}}HAVING key != ''{{end}}
+GROUP BY day, queue_of, team_of, site_of, agent_of

@@ -1,11 +1,13 @@
--- counts_surveys: survey sums per level key and business-time period of
--- the response, over the attributed survey facts (survey_facts.sql is
+-- counts_surveys: survey sums per business day of the response, queue,
+-- team, site and agent, over the attributed survey facts (survey_facts.sql is
 -- pasted in as the subquery). At org level every response counts; below
 -- it only those attributed to the key (DESIGN.md section 2).
 SELECT
-    {{.Key}} AS key,
-    {{if .Agent}}anyLast(team){{else}}''{{end}} AS team_of,
-    {{.Period "responded_at"}} AS period,
+    toDate(responded_at, @tz) AS day,
+    queue AS queue_of,
+    team AS team_of,
+    site AS site_of,
+    agent_id AS agent_of,
     toInt64(countIf(linked = 1)),
     toInt64(countIf(isNotNull(nps))),
     toInt64(countIf(ifNull(nps >= 9, 0))),
@@ -20,5 +22,4 @@ FROM
 {{.Facts}}
 )
 {{if .Teams}}WHERE has(@teams, team){{end}}
-GROUP BY key, period
-{{if not .Org}}HAVING key != ''{{end}}
+GROUP BY day, queue_of, team_of, site_of, agent_of

@@ -12,7 +12,8 @@
 -- the roster entry of the agent valid when the survey was answered (or
 -- the agent's first entry). linked = 1 when the contact was found.
 --
--- Shape: one JOIN per SELECT level, which ClickHouse 18.16 needs.
+-- Shape: one JOIN per SELECT level (ClickHouse 18.16), every subquery
+-- aliased (ClickHouse 26).
 SELECT
     source,
     response_id,
@@ -45,7 +46,7 @@ FROM
                 nps, csat, ces, comment
             FROM surveys FINAL
             WHERE responded_at >= @from AND responded_at < @to
-        )
+        ) AS s
         ANY LEFT JOIN
         (
             SELECT
@@ -57,8 +58,8 @@ FROM
             WHERE contact_id IN (
                 SELECT contact_id FROM surveys
                 WHERE responded_at >= @from AND responded_at < @to AND contact_id != '')
-        ) USING contact_id
-    )
+        ) AS m USING contact_id
+    ) AS sm
     ANY LEFT JOIN
     (
         SELECT
@@ -82,13 +83,13 @@ FROM
                       WHERE responded_at >= @from AND responded_at < @to AND contact_id != ''))
         )
         GROUP BY root
-    ) USING root
-)
+    ) AS l USING root
+) AS a
 ALL LEFT JOIN
 (
     SELECT agent_id AS a_agent_id, team AS r_team, site AS r_site, valid_from AS r_from
     FROM agents FINAL
-) USING a_agent_id
+) AS r USING a_agent_id
 GROUP BY
     source, response_id, responded_at, a_agent_id, a_team, a_site, a_queue,
     nps, csat, ces, comment, contact_id, linked
