@@ -119,7 +119,7 @@ func defs() []def {
 	return []def{
 		{IDOffered, "Offered", UnitCount, Neutral, FamilyVolume, sampleVolume,
 			"Inbound contacts that entered a queue, counted once per contact.",
-			fixed("inbound contacts that entered a queue")},
+			func(c Config) string { return "inbound contacts that entered a queue" + channelsNote(c) }},
 		{IDHandled, "Handled", UnitCount, Neutral, FamilyVolume, sampleVolume,
 			"Contacts connected to an agent, counted once per contact; at agent level every leg the agent handled.",
 			fixed("contacts connected to an agent")},
@@ -128,7 +128,7 @@ func defs() []def {
 			fixed("sum(talk + hold + acw) / handled legs")},
 		{IDASA, "Average speed of answer", UnitSeconds, LowerIsBetter, FamilyInternal, sampleContacts,
 			"Mean queue wait of the contacts that were answered.",
-			fixed("sum(wait of answered contacts) / answered")},
+			func(c Config) string { return "sum(wait of answered contacts) / answered" + channelsNote(c) }},
 		{IDServiceLevel, "Service level", UnitRatio, HigherIsBetter, FamilyInternal, sampleContacts,
 			"Share of offered contacts answered within the threshold; short abandons are left out of the denominator.",
 			serviceLevelFormula},
@@ -167,18 +167,26 @@ func defs() []def {
 
 func serviceLevelFormula(c Config) string {
 	if c.ShortAbandonS == 0 {
-		return fmt.Sprintf("answered within %d s / offered", c.ServiceLevel.ThresholdS)
+		return fmt.Sprintf("answered within %d s / offered", c.ServiceLevel.ThresholdS) + channelsNote(c)
 	}
 	return fmt.Sprintf("answered within %d s / (offered - abandons under %d s)",
-		c.ServiceLevel.ThresholdS, c.ShortAbandonS)
+		c.ServiceLevel.ThresholdS, c.ShortAbandonS) + channelsNote(c)
 }
 
 func abandonFormula(c Config) string {
 	if c.ShortAbandonS == 0 {
-		return "abandoned / offered"
+		return "abandoned / offered" + channelsNote(c)
 	}
 	return fmt.Sprintf("(abandoned - abandons under %d s) / (offered - abandons under %d s)",
-		c.ShortAbandonS, c.ShortAbandonS)
+		c.ShortAbandonS, c.ShortAbandonS) + channelsNote(c)
+}
+
+// channelsNote names the real-time channels queue metrics cover.
+func channelsNote(c Config) string {
+	if len(c.ServiceLevel.Channels) == 0 {
+		return ""
+	}
+	return "; channels " + strings.Join(c.ServiceLevel.Channels, ", ")
 }
 
 func fcrFormula(c Config) string {

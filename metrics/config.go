@@ -67,6 +67,12 @@ type Config struct {
 type ServiceLevelConfig struct {
 	// ThresholdS is T: answered with wait <= T seconds counts as met.
 	ThresholdS int `json:"threshold_s" yaml:"threshold_s"`
+	// Channels are the real-time channels queue metrics (offered, ASA,
+	// service level, abandon rate) are computed over. Deferred channels
+	// such as email wait hours by design: mixed in, they would drown the
+	// seconds callers wait. Their contacts still count in handled, AHT,
+	// transfers, FCR and surveys.
+	Channels []string `json:"channels" yaml:"channels,flow"`
 }
 
 // FCRConfig defines first contact resolution.
@@ -130,7 +136,7 @@ type TokenEntry struct {
 func Default() Config {
 	return Config{
 		Timezone:      "UTC",
-		ServiceLevel:  ServiceLevelConfig{ThresholdS: 20},
+		ServiceLevel:  ServiceLevelConfig{ThresholdS: 20, Channels: []string{"voice", "chat"}},
 		ShortAbandonS: 5,
 		FCR:           FCRConfig{Mode: FCRRepeat, WindowDays: 7},
 		MinN:          MinN{Survey: 10, Contact: 20, TimeS: 3600},
@@ -238,7 +244,8 @@ func LoadConfig(path string) (Config, error) {
 type fileConfig struct {
 	Timezone     *string `yaml:"timezone"`
 	ServiceLevel *struct {
-		ThresholdS *int `yaml:"threshold_s"`
+		ThresholdS *int      `yaml:"threshold_s"`
+		Channels   *[]string `yaml:"channels"`
 	} `yaml:"service_level"`
 	ShortAbandonS *int `yaml:"short_abandon_s"`
 	FCR           *struct {
@@ -319,6 +326,7 @@ func (fc fileConfig) apply(c *Config) {
 	set(&c.Timezone, fc.Timezone)
 	if s := fc.ServiceLevel; s != nil {
 		set(&c.ServiceLevel.ThresholdS, s.ThresholdS)
+		set(&c.ServiceLevel.Channels, s.Channels)
 	}
 	set(&c.ShortAbandonS, fc.ShortAbandonS)
 	if f := fc.FCR; f != nil {
@@ -386,6 +394,14 @@ func (c *Config) validate(fc fileConfig, bad func(path, format string, a ...any)
 	if !slices.Contains(ServiceLevelThresholds, c.ServiceLevel.ThresholdS) {
 		bad("service_level.threshold_s", "must be one of %s (the rollups precompute these), got %d",
 			joinInts(ServiceLevelThresholds), c.ServiceLevel.ThresholdS)
+	}
+	if len(c.ServiceLevel.Channels) == 0 {
+		bad("service_level.channels", "must list at least one channel (e.g. [voice, chat])")
+	}
+	for i, ch := range c.ServiceLevel.Channels {
+		if strings.TrimSpace(ch) == "" || ch != strings.ToLower(ch) {
+			bad(fmt.Sprintf("service_level.channels[%d]", i), "want a lowercase channel name as stored in contacts.channel, got %q", ch)
+		}
 	}
 	if !slices.Contains(ShortAbandonThresholds, c.ShortAbandonS) {
 		bad("short_abandon_s", "must be one of 3, 5, 10 (or 0 to count every abandon), got %d", c.ShortAbandonS)

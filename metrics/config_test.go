@@ -89,8 +89,8 @@ weights:
 		cat[m.ID] = m
 	}
 	for id, want := range map[string]string{
-		IDServiceLevel: "answered within 30 s / offered",
-		IDAbandonRate:  "abandoned / offered",
+		IDServiceLevel: "answered within 30 s / offered; channels voice, chat",
+		IDAbandonRate:  "abandoned / offered; channels voice, chat",
 		IDFCRRate:      "handled contacts the source marked resolved / handled contacts with a resolved flag",
 	} {
 		if cat[id].Formula != want {
@@ -261,14 +261,14 @@ func TestCatalog(t *testing.T) {
 		minN       int64
 		sampleUnit string
 	}{
-		{IDServiceLevel, UnitRatio, HigherIsBetter, FamilyInternal, "answered within 20 s / (offered - abandons under 5 s)", 20, "contacts"},
-		{IDAbandonRate, UnitRatio, LowerIsBetter, FamilyInternal, "(abandoned - abandons under 5 s) / (offered - abandons under 5 s)", 20, "contacts"},
+		{IDServiceLevel, UnitRatio, HigherIsBetter, FamilyInternal, "answered within 20 s / (offered - abandons under 5 s); channels voice, chat", 20, "contacts"},
+		{IDAbandonRate, UnitRatio, LowerIsBetter, FamilyInternal, "(abandoned - abandons under 5 s) / (offered - abandons under 5 s); channels voice, chat", 20, "contacts"},
 		{IDAHT, UnitSeconds, LowerIsBetter, FamilyInternal, "sum(talk + hold + acw) / handled legs", 20, "contacts"},
 		{IDFCRRate, UnitRatio, HigherIsBetter, FamilyInternal, "handled contacts with a known customer and no further contact from that customer within 7 days / handled contacts with a known customer", 20, "contacts"},
 		{IDNPS, UnitNPS, HigherIsBetter, FamilyExternal, "100 * promoters (9-10) / NPS answers - 100 * detractors (0-6) / NPS answers", 10, "surveys"},
 		{IDCES, UnitScore17, HigherIsBetter, FamilyExternal, "sum(effort answers, 1-7) / effort answers", 10, "surveys"},
 		{IDAdherence, UnitRatio, HigherIsBetter, FamilyInternal, "scheduled time spent in the scheduled activity / scheduled time", 3600, "seconds"},
-		{IDOffered, UnitCount, Neutral, FamilyVolume, "inbound contacts that entered a queue", 0, "count"},
+		{IDOffered, UnitCount, Neutral, FamilyVolume, "inbound contacts that entered a queue; channels voice, chat", 0, "count"},
 	}
 	for _, c := range checks {
 		t.Run(c.id+" details", func(t *testing.T) {

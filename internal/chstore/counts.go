@@ -36,6 +36,8 @@ type CountsQuery struct {
 	ShortAbandonS int
 	FCRMode       string
 	FCRWindowDays int
+	// Channels are the real-time channels queue metrics cover.
+	Channels []string
 }
 
 // GroupCounts is the Counts of one level key in one period. Team is the
@@ -52,7 +54,7 @@ func CountsQueryFor(cfg metrics.Config, level metrics.Level, grain metrics.Grain
 	return CountsQuery{
 		Level: level, Grain: grain, From: from, To: to, Location: cfg.Location(), Teams: teams,
 		ServiceLevelS: cfg.ServiceLevel.ThresholdS, ShortAbandonS: cfg.ShortAbandonS,
-		FCRMode: cfg.FCR.Mode, FCRWindowDays: cfg.FCR.WindowDays,
+		FCRMode: cfg.FCR.Mode, FCRWindowDays: cfg.FCR.WindowDays, Channels: cfg.ServiceLevel.Channels,
 	}
 }
 
@@ -228,6 +230,7 @@ func (s *Store) Facts(ctx context.Context, q CountsQuery) (Facts, error) {
 		clickhouse.Named("window_s", int64(window/time.Second)),
 		clickhouse.Named("tz", loc.String()),
 		clickhouse.Named("teams", q.Teams),
+		clickhouse.Named("channels", q.Channels),
 	}
 	repeatFCR := q.FCRMode == metrics.FCRRepeat
 	var out Facts

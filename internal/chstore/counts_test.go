@@ -167,3 +167,26 @@ func TestCountsBusinessZone(t *testing.T) {
 		})
 	}
 }
+
+// Email waits hours by design: it counts as handled work, not in the
+// queue metrics of the real-time channels (service_level.channels).
+func TestCountsQueueMetricsCoverRealTimeChannels(t *testing.T) {
+	st := newStore(t, Options{})
+	voice := contact("v1", "a1", 0, 10, 100, 0)
+	email := contact("e1", "a1", 0, 7200, 300, 0)
+	email.Channel = "email"
+	load(t, st, ingest.Batch{ID: NewBatchID(), Source: "test", Kind: ingest.KindContacts}, contacts(voice, email))
+	cfg := metrics.Default()
+	day := time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)
+	gs, err := st.Counts(context.Background(), CountsQueryFor(cfg, metrics.LevelOrg, "", day, day.AddDate(0, 0, 1), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gs) != 1 {
+		t.Fatalf("got %d groups", len(gs))
+	}
+	c := gs[0].Counts
+	if c.Offered != 1 || c.Answered != 1 || c.WaitAnsweredS != 10 || c.HandledContacts != 2 || c.HandleS != 400 {
+		t.Errorf("counts = %+v: want the email out of offered/answered/wait, in handled and handle time", c)
+	}
+}

@@ -3,13 +3,15 @@ package chstore
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/servicecard/servicecard/metrics"
 )
 
-const insertScorecards = `INSERT INTO scorecards (level, key, grain, period_start, metric_ids, metric_values,
-	metric_n, score, internal, external, nps, csat, aht_s, service_level, config_version, computed_at)`
+const insertScorecards = `INSERT INTO scorecards (level, key, team, grain, period_start, metric_ids, metric_values,
+	metric_n, metric_low, metric_high, score, internal, external, nps, nps_low, nps_high, nps_n, csat, aht_s,
+	service_level, config_version, computed_at)`
 
 // WriteScorecards stores cards as snapshots; a card recomputed later
 // replaces its row (see migrations/0006_scorecards.sql). Metrics without
@@ -26,16 +28,26 @@ func (s *Store) WriteScorecards(ctx context.Context, cards []metrics.Card, compu
 	ids := metrics.IDs()
 	for _, c := range cards {
 		var mids []string
-		var vals []float64
+		var vals, lows, highs []float64
 		var ns []uint64
 		for _, id := range ids {
 			if v := c.Metrics[id]; v != nil {
+				low, high := math.NaN(), math.NaN()
+				if iv, ok := c.Intervals[id]; ok {
+					low, high = iv.Low, iv.High
+				}
 				mids, vals, ns = append(mids, id), append(vals, *v), append(ns, uint64(max(c.N[id], 0)))
+				lows, highs = append(lows, low), append(highs, high)
 			}
 		}
+		var npsLow, npsHigh *float64
+		if iv, ok := c.Intervals[metrics.IDNPS]; ok && c.Metrics[metrics.IDNPS] != nil {
+			npsLow, npsHigh = &iv.Low, &iv.High
+		}
 		period := time.Date(c.PeriodStart.Year(), c.PeriodStart.Month(), c.PeriodStart.Day(), 0, 0, 0, 0, time.UTC)
-		if err := b.Append(string(c.Level), c.Key, string(c.Grain), period, mids, vals, ns,
-			c.Score, c.Internal, c.External, c.Metrics[metrics.IDNPS], c.Metrics[metrics.IDCSAT],
+		if err := b.Append(string(c.Level), c.Key, c.Team, string(c.Grain), period, mids, vals, ns, lows, highs,
+			c.Score, c.Internal, c.External, c.Metrics[metrics.IDNPS], npsLow, npsHigh, uint64(max(c.N[metrics.IDNPS], 0)),
+			c.Metrics[metrics.IDCSAT],
 			c.Metrics[metrics.IDAHT], c.Metrics[metrics.IDServiceLevel], c.ConfigVersion, computedAt.UTC()); err != nil {
 			return fmt.Errorf("chstore: write scorecards: %w", err)
 		}

@@ -3,19 +3,27 @@
 -- wins; read with FINAL). Metrics are parallel arrays (metric_ids[i] has
 -- value metric_values[i] over metric_n[i] samples); the most used ones
 -- are also columns of their own for Grafana. NULL: not available or too
--- few samples to score.
+-- few samples to score. metric_low/metric_high hold the 95% interval of
+-- each metric (NaN where the metric has none); team is an agent row's
+-- team, so a dashboard can list a team's agents.
 CREATE TABLE IF NOT EXISTS scorecards (
     level          String,
     key            String,
+    team           String,
     grain          String,
     period_start   Date,
     metric_ids     Array(String),
     metric_values  Array(Float64),
     metric_n       Array(UInt64),
+    metric_low     Array(Float64),
+    metric_high    Array(Float64),
     score          Nullable(Float64),
     internal       Nullable(Float64),
     external       Nullable(Float64),
     nps            Nullable(Float64),
+    nps_low        Nullable(Float64),
+    nps_high       Nullable(Float64),
+    nps_n          UInt64,
     csat           Nullable(Float64),
     aht_s          Nullable(Float64),
     service_level  Nullable(Float64),

@@ -1,19 +1,21 @@
 -- counts_contacts: contact sums per business day, queue, team, site and
 -- agent, read from the rollup (never from raw contacts). The threshold
 -- columns are chosen from whitelists in counts.go; values are bound
--- parameters.
+-- parameters. Queue metrics (offered .. short abandons) cover the
+-- real-time channels of service_level.channels only; handling counts
+-- every channel.
 SELECT
     toDate(bucket, @tz) AS day,
     queue AS queue_of,
     team AS team_of,
     site AS site_of,
     agent_id AS agent_of,
-    sum(offered),
-    sum(answered),
-    sum(abandons),
-    sum(wait_answered_sum_s),
-    sum({{.AnsweredWithin}}),
-    {{if .ShortAbandons}}sum({{.ShortAbandons}}){{else}}toInt64(0){{end}},
+    sumIf(offered, has(@channels, channel)),
+    sumIf(answered, has(@channels, channel)),
+    sumIf(abandons, has(@channels, channel)),
+    sumIf(wait_answered_sum_s, has(@channels, channel)),
+    sumIf({{.AnsweredWithin}}, has(@channels, channel)),
+    {{if .ShortAbandons}}sumIf({{.ShortAbandons}}, has(@channels, channel)){{else}}toInt64(0){{end}},
     sum(handled_contacts),
     sum(legs),
     sum(handled),
