@@ -35,21 +35,21 @@ FROM
                    lower(activity) IN ('work', 'on_contact', 'phone', 'available', 'open', 'shift', 'contacts', 'queue') AS s_work
             FROM schedules FINAL
             WHERE start >= @from AND start < @to
-        )
+        ) AS sched
         ALL LEFT JOIN
         (
             SELECT agent_id, toDate(start) AS day, start AS st_start, end AS st_end, state AS st_state
             FROM agent_states FINAL
             WHERE start >= @from_day AND start < @to_day
-        ) USING agent_id, day
+        ) AS states USING agent_id, day
     )
     GROUP BY agent_id, s_start, s_activity, s_work, period
-)
+) AS per_agent
 ANY LEFT JOIN
 (
     SELECT agent_id, argMax(team, valid_from) AS team, argMax(site, valid_from) AS site
     FROM agents FINAL
     GROUP BY agent_id
-) USING agent_id
+) AS roster USING agent_id
 {{if .Teams}}WHERE has(@teams, team){{end}}
 GROUP BY day, queue_of, team_of, site_of, agent_of

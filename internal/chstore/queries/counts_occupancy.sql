@@ -28,12 +28,12 @@ FROM
         WHERE start >= @from AND start < @to
     )
     GROUP BY agent_id, period
-)
+) AS per_agent
 ANY LEFT JOIN
 (
     SELECT agent_id, argMax(team, valid_from) AS team, argMax(site, valid_from) AS site
     FROM agents FINAL
     GROUP BY agent_id
-) USING agent_id
+) AS roster USING agent_id
 {{if .Teams}}WHERE has(@teams, team){{end}}
 GROUP BY day, queue_of, team_of, site_of, agent_of
