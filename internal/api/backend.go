@@ -76,6 +76,21 @@ type Recognition struct {
 	// CustomerServiceWeeks are the Customer Service Weeks that fall in the
 	// range, with their own stars and praise.
 	CustomerServiceWeeks []ServiceWeek `json:"customer_service_weeks,omitempty"`
+	// WeeklyTrend is the org's week-by-week composite and NPS over the
+	// range: recognition all year, not one week in October.
+	WeeklyTrend []TrendPoint `json:"weekly_trend"`
+}
+
+// TrendPoint is one week of the org's scorecard.
+type TrendPoint struct {
+	WeekStart time.Time `json:"week_start"`
+	Score     *float64  `json:"score"`
+	Internal  *float64  `json:"internal"`
+	External  *float64  `json:"external"`
+	NPS       *float64  `json:"nps"`
+	NPSN      int64     `json:"nps_n"`
+	// CustomerServiceWeek marks the week that is Customer Service Week.
+	CustomerServiceWeek bool `json:"customer_service_week,omitempty"`
 }
 
 // ServiceWeek is one Customer Service Week (the first full Monday-Friday

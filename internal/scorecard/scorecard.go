@@ -148,6 +148,9 @@ func (e *Engine) Recognition(ctx context.Context, q api.RecognitionQuery) (api.R
 	}
 	rec := api.Recognition{Stars: stars, Praise: praise}
 	loc := e.cfg.Location()
+	if rec.WeeklyTrend, err = e.weeklyTrend(ctx, q.From, q.To); err != nil {
+		return api.Recognition{}, err
+	}
 	for y := q.From.In(loc).Year(); y <= q.To.In(loc).Year(); y++ {
 		s, end := metrics.CustomerServiceWeek(y)
 		start := time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, loc)
@@ -162,6 +165,25 @@ func (e *Engine) Recognition(ctx context.Context, q api.RecognitionQuery) (api.R
 		rec.CustomerServiceWeeks = append(rec.CustomerServiceWeeks, api.ServiceWeek{Year: y, Start: start, End: stop, Stars: wstars, Praise: wpraise})
 	}
 	return rec, nil
+}
+
+// weeklyTrend is the org's weekly cards over the weeks overlapping
+// [from, to), Customer Service Week marked.
+func (e *Engine) weeklyTrend(ctx context.Context, from, to time.Time) ([]api.TrendPoint, error) {
+	loc := e.cfg.Location()
+	wfrom := metrics.Bucket(from, metrics.GrainWeek, loc)
+	cards, err := e.Scorecards(ctx, api.ScorecardQuery{Level: metrics.LevelOrg, Grain: metrics.GrainWeek, From: wfrom, To: to})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.TrendPoint, 0, len(cards))
+	for _, c := range cards {
+		csw, _ := metrics.CustomerServiceWeek(c.PeriodStart.Year())
+		out = append(out, api.TrendPoint{WeekStart: c.PeriodStart, Score: c.Score, Internal: c.Internal,
+			External: c.External, NPS: c.Metrics[metrics.IDNPS], NPSN: c.N[metrics.IDNPS],
+			CustomerServiceWeek: c.PeriodStart.Format(time.DateOnly) == csw.Format(time.DateOnly)})
+	}
+	return out, nil
 }
 
 func (e *Engine) recognise(ctx context.Context, from, to time.Time, teams []string) ([]metrics.Star, []metrics.Survey, error) {
