@@ -124,6 +124,17 @@ func (s *Store) Counts(ctx context.Context, q CountsQuery) ([]GroupCounts, error
 // often as needed (a snapshot groups them by every level and grain).
 type Facts []fact
 
+// Between keeps the facts of the business days in [from, to).
+func (facts Facts) Between(from, to time.Time) Facts {
+	out := make(Facts, 0, len(facts))
+	for _, f := range facts {
+		if !f.day.Before(metrics.Bucket(from, metrics.GrainDay, f.day.Location())) && f.day.Before(to) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // Group sums facts by level and grain (an empty grain: one period over
 // the whole range, starting at from) in the business zone loc.
 func (facts Facts) Group(level metrics.Level, grain metrics.Grain, from time.Time, loc *time.Location) []GroupCounts {

@@ -2,6 +2,7 @@ package chstore
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -188,5 +189,38 @@ func TestCountsQueueMetricsCoverRealTimeChannels(t *testing.T) {
 	c := gs[0].Counts
 	if c.Offered != 1 || c.Answered != 1 || c.WaitAnsweredS != 10 || c.HandledContacts != 2 || c.HandleS != 400 {
 		t.Errorf("counts = %+v: want the email out of offered/answered/wait, in handled and handle time", c)
+	}
+}
+
+// exportRows collects an export.
+type exportRows struct {
+	cols []ExportColumn
+	rows [][]any
+}
+
+func (x *exportRows) Columns(c []ExportColumn) error { x.cols = c; return nil }
+func (x *exportRows) Row(v []any) error              { x.rows = append(x.rows, append([]any(nil), v...)); return nil }
+
+func TestExportContactsTypes(t *testing.T) {
+	st := newStore(t, Options{})
+	c := contact("x1", "a1", 0, 10, 100, 0)
+	c.Transferred, c.Resolved = true, pbool(false)
+	load(t, st, ingest.Batch{ID: NewBatchID(), Source: "test", Kind: ingest.KindContacts}, contacts(c))
+	var got exportRows
+	if err := st.Export(context.Background(), "contacts", at(-60), at(60), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.rows) != 1 {
+		t.Fatalf("rows = %d, want 1", len(got.rows))
+	}
+	row := map[string]any{}
+	for i, col := range got.cols {
+		row[col.Name] = got.rows[0][i]
+	}
+	if row["abandoned"] != false || row["transferred"] != true || row["resolved"] != false || row["contact_id"] != "x1" {
+		t.Errorf("exported row = %v", row)
+	}
+	if err := st.Export(context.Background(), "bogus", at(0), at(1), &got); !errors.Is(err, ErrUnknownTable) {
+		t.Errorf("unknown table: err = %v", err)
 	}
 }

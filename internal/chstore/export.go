@@ -68,6 +68,23 @@ var exports = map[string]struct {
 	},
 }
 
+// toBool turns ClickHouse 18.16's UInt8 flags (it has no Bool type) into
+// bools; NULL stays nil.
+func toBool(v any) any {
+	switch x := v.(type) {
+	case uint8:
+		return x != 0
+	case *uint8:
+		if x == nil {
+			return nil
+		}
+		return *x != 0
+	case bool, *bool:
+		return x
+	}
+	return v
+}
+
 func cols(specs ...string) []ExportColumn {
 	out := make([]ExportColumn, len(specs))
 	for i, s := range specs {
@@ -109,6 +126,9 @@ func (s *Store) Export(ctx context.Context, table string, from, to time.Time, w 
 		}
 		for i, d := range dest {
 			vals[i] = reflect.ValueOf(d).Elem().Interface()
+			if ex.cols[i].Type == "bool" {
+				vals[i] = toBool(vals[i])
+			}
 		}
 		if err := w.Row(vals); err != nil {
 			return err

@@ -116,14 +116,14 @@ type groupKey struct {
 // To) and with their own previous window of the same length.
 func (e *Engine) Coaching(ctx context.Context, q api.CoachingQuery) ([]metrics.Opportunity, error) {
 	window := q.To.Sub(q.From)
-	cur, err := e.store.Counts(ctx, chstore.CountsQueryFor(e.cfg, metrics.LevelAgent, "", q.From, q.To, q.Teams))
+	// One read covers both windows; each is grouped from its own days.
+	facts, err := e.store.Facts(ctx, chstore.CountsQueryFor(e.cfg, metrics.LevelAgent, "", q.From.Add(-window), q.To, q.Teams))
 	if err != nil {
 		return nil, err
 	}
-	prev, err := e.store.Counts(ctx, chstore.CountsQueryFor(e.cfg, metrics.LevelAgent, "", q.From.Add(-window), q.From, q.Teams))
-	if err != nil {
-		return nil, err
-	}
+	loc := e.cfg.Location()
+	cur := facts.Between(q.From, q.To).Group(metrics.LevelAgent, "", q.From, loc)
+	prev := facts.Between(q.From.Add(-window), q.From).Group(metrics.LevelAgent, "", q.From.Add(-window), loc)
 	before := make(map[string]metrics.Counts, len(prev))
 	for _, p := range prev {
 		before[p.Key] = p.Counts
@@ -140,17 +140,23 @@ func (e *Engine) Coaching(ctx context.Context, q api.CoachingQuery) ([]metrics.O
 }
 
 // Recognition finds the service stars of [From, To), the praise
-// customers wrote, and the Customer Service Weeks inside the range.
+// customers wrote, the Customer Service Weeks inside the range and the
+// org's weekly trend. It reads the daily facts once, from the Monday of
+// the first week, and groups them for each part.
 func (e *Engine) Recognition(ctx context.Context, q api.RecognitionQuery) (api.Recognition, error) {
-	stars, praise, err := e.recognise(ctx, q.From, q.To, q.Teams)
+	loc := e.cfg.Location()
+	wfrom := metrics.Bucket(q.From, metrics.GrainWeek, loc)
+	facts, err := e.store.Facts(ctx, chstore.CountsQueryFor(e.cfg, metrics.LevelOrg, "", wfrom, q.To, q.Teams))
 	if err != nil {
 		return api.Recognition{}, err
 	}
-	rec := api.Recognition{Stars: stars, Praise: praise}
-	loc := e.cfg.Location()
-	if rec.WeeklyTrend, err = e.weeklyTrend(ctx, q.From, q.To); err != nil {
+	surveys, err := e.surveys(ctx, q.From, q.To, q.Teams)
+	if err != nil {
 		return api.Recognition{}, err
 	}
+	rec := api.Recognition{}
+	rec.Stars, rec.Praise = e.recognise(facts.Between(q.From, q.To), q.From, surveys)
+	rec.WeeklyTrend = e.weeklyTrend(facts, wfrom)
 	for y := q.From.In(loc).Year(); y <= q.To.In(loc).Year(); y++ {
 		s, end := metrics.CustomerServiceWeek(y)
 		start := time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, loc)
@@ -158,24 +164,22 @@ func (e *Engine) Recognition(ctx context.Context, q api.RecognitionQuery) (api.R
 		if start.Before(q.From) || stop.After(q.To) {
 			continue
 		}
-		wstars, wpraise, err := e.recognise(ctx, start, stop, q.Teams)
-		if err != nil {
-			return api.Recognition{}, err
+		var week []metrics.Survey
+		for _, sv := range surveys {
+			if !sv.RespondedAt.Before(start) && sv.RespondedAt.Before(stop) {
+				week = append(week, sv)
+			}
 		}
+		wstars, wpraise := e.recognise(facts.Between(start, stop), start, week)
 		rec.CustomerServiceWeeks = append(rec.CustomerServiceWeeks, api.ServiceWeek{Year: y, Start: start, End: stop, Stars: wstars, Praise: wpraise})
 	}
 	return rec, nil
 }
 
-// weeklyTrend is the org's weekly cards over the weeks overlapping
-// [from, to), Customer Service Week marked.
-func (e *Engine) weeklyTrend(ctx context.Context, from, to time.Time) ([]api.TrendPoint, error) {
-	loc := e.cfg.Location()
-	wfrom := metrics.Bucket(from, metrics.GrainWeek, loc)
-	cards, err := e.Scorecards(ctx, api.ScorecardQuery{Level: metrics.LevelOrg, Grain: metrics.GrainWeek, From: wfrom, To: to})
-	if err != nil {
-		return nil, err
-	}
+// weeklyTrend is the org's weekly cards from facts, Customer Service
+// Week marked.
+func (e *Engine) weeklyTrend(facts chstore.Facts, wfrom time.Time) []api.TrendPoint {
+	cards := e.cards(facts, metrics.LevelOrg, metrics.GrainWeek, wfrom)
 	out := make([]api.TrendPoint, 0, len(cards))
 	for _, c := range cards {
 		csw, _ := metrics.CustomerServiceWeek(c.PeriodStart.Year())
@@ -183,39 +187,17 @@ func (e *Engine) weeklyTrend(ctx context.Context, from, to time.Time) ([]api.Tre
 			External: c.External, NPS: c.Metrics[metrics.IDNPS], NPSN: c.N[metrics.IDNPS],
 			CustomerServiceWeek: c.PeriodStart.Format(time.DateOnly) == csw.Format(time.DateOnly)})
 	}
-	return out, nil
+	return out
 }
 
-func (e *Engine) recognise(ctx context.Context, from, to time.Time, teams []string) ([]metrics.Star, []metrics.Survey, error) {
-	agentCards, err := e.Scorecards(ctx, api.ScorecardQuery{Level: metrics.LevelAgent, From: from, To: to, Teams: teams})
-	if err != nil {
-		return nil, nil, err
-	}
-	teamCards, err := e.Scorecards(ctx, api.ScorecardQuery{Level: metrics.LevelTeam, From: from, To: to, Teams: teams})
-	if err != nil {
-		return nil, nil, err
-	}
-	byTeam := make(map[string]metrics.Card, len(teamCards))
-	for _, c := range teamCards {
+// recognise picks the stars among the agents of facts (one period from
+// from) and the praise among surveys.
+func (e *Engine) recognise(facts chstore.Facts, from time.Time, surveys []metrics.Survey) ([]metrics.Star, []metrics.Survey) {
+	byTeam := map[string]metrics.Card{}
+	for _, c := range e.cards(facts, metrics.LevelTeam, "", from) {
 		byTeam[c.Key] = c
 	}
-	stars := metrics.Stars(agentCards, byTeam, e.cfg)
-	facts, err := e.store.SurveyFacts(ctx, from, to)
-	if err != nil {
-		return nil, nil, err
-	}
-	allowed := map[string]bool{}
-	for _, t := range teams {
-		allowed[t] = true
-	}
-	surveys := make([]metrics.Survey, 0, len(facts))
-	for _, f := range facts {
-		if len(allowed) > 0 && !allowed[f.Team] {
-			continue
-		}
-		surveys = append(surveys, metrics.Survey{ResponseID: f.ResponseID, AgentID: f.AgentID, Team: f.Team,
-			RespondedAt: f.RespondedAt, NPS: intPtr(f.NPS), CSAT: intPtr(f.CSAT), Comment: f.Comment})
-	}
+	stars := metrics.Stars(e.cards(facts, metrics.LevelAgent, "", from), byTeam, e.cfg)
 	praise := metrics.Praise(surveys)
 	if stars == nil {
 		stars = []metrics.Star{}
@@ -223,7 +205,29 @@ func (e *Engine) recognise(ctx context.Context, from, to time.Time, teams []stri
 	if praise == nil {
 		praise = []metrics.Survey{}
 	}
-	return stars, praise, nil
+	return stars, praise
+}
+
+// surveys are the attributed responses of [from, to) in teams (all when
+// empty).
+func (e *Engine) surveys(ctx context.Context, from, to time.Time, teams []string) ([]metrics.Survey, error) {
+	facts, err := e.store.SurveyFacts(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	allowed := map[string]bool{}
+	for _, t := range teams {
+		allowed[t] = true
+	}
+	out := make([]metrics.Survey, 0, len(facts))
+	for _, f := range facts {
+		if len(allowed) > 0 && !allowed[f.Team] {
+			continue
+		}
+		out = append(out, metrics.Survey{ResponseID: f.ResponseID, AgentID: f.AgentID, Team: f.Team,
+			RespondedAt: f.RespondedAt, NPS: intPtr(f.NPS), CSAT: intPtr(f.CSAT), Comment: f.Comment})
+	}
+	return out, nil
 }
 
 func intPtr(v *uint8) *int {
