@@ -87,12 +87,29 @@ type Survey struct {
 // agent, a promoter NPS (9 or 10) or a CSAT of 5, and a comment that is
 // not blank. Newest first; the input is not modified.
 func Praise(surveys []Survey) []Survey {
+	return commented(surveys, func(s Survey) bool {
+		return (s.NPS != nil && *s.NPS >= 9 && *s.NPS <= 10) || (s.CSAT != nil && *s.CSAT == 5)
+	})
+}
+
+// Complaints keeps the responses a supervisor should read with the agent:
+// attributed to an agent, a detractor NPS (0-6) or a CSAT of 1 or 2, and a
+// comment that is not blank. Newest first; the input is not modified.
+func Complaints(surveys []Survey) []Survey {
+	return commented(surveys, func(s Survey) bool {
+		return (s.NPS != nil && *s.NPS <= 6) || (s.CSAT != nil && *s.CSAT <= 2)
+	})
+}
+
+// commented keeps attributed responses with a comment that match keep,
+// newest first.
+func commented(surveys []Survey, keep func(Survey) bool) []Survey {
 	var out []Survey
 	for _, s := range surveys {
 		if s.AgentID == "" || strings.TrimSpace(s.Comment) == "" {
 			continue
 		}
-		if (s.NPS != nil && *s.NPS >= 9 && *s.NPS <= 10) || (s.CSAT != nil && *s.CSAT == 5) {
+		if keep(s) {
 			out = append(out, s)
 		}
 	}

@@ -109,4 +109,12 @@ func TestPraise(t *testing.T) {
 	if in[0].ResponseID != "r1" {
 		t.Error("input reordered")
 	}
+	ids = nil
+	for _, s := range Complaints(in) {
+		ids = append(ids, s.ResponseID)
+	}
+	// r3 (CSAT 2) and r7 (NPS 3); r4 is a passive with CSAT 4.
+	if strings.Join(ids, ",") != "r3,r7" {
+		t.Errorf("complaints %v, want r3,r7", ids)
+	}
 }

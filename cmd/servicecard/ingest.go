@@ -47,19 +47,19 @@ func runIngest(ctx context.Context, e env) error {
 	}
 	defer cleanup()
 
-	var failed []string
+	var failed []error
 	for _, path := range fs.Args() {
 		sum, err := ingestFile(ctx, st, path, ingest.Batch{Kind: k, Format: ingest.Format(*format), Source: *source},
 			ingest.Options{Location: loc, Source: *source, Columns: columns.m}, e, *jsonOut)
 		if err != nil {
-			e.log.Error("ingest", "file", path, "err", err)
-			failed = append(failed, path)
-			continue
+			if sum.File == "" {
+				err = fmt.Errorf("%s: %w", path, err)
+			}
+			failed = append(failed, err)
 		}
-		_ = sum
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d files could not be loaded: %s", len(failed), fs.NArg(), strings.Join(failed, ", "))
+		return fmt.Errorf("%d of %d files could not be loaded: %w", len(failed), fs.NArg(), errors.Join(failed...))
 	}
 	return nil
 }

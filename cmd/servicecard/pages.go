@@ -2,9 +2,25 @@ package main
 
 import (
 	"github.com/servicecard/servicecard/internal/api"
+	"github.com/servicecard/servicecard/internal/pages"
 	"github.com/servicecard/servicecard/internal/scorecard"
 	"github.com/servicecard/servicecard/metrics"
 )
 
-// newPages returns the built-in HTML pages (nil until they exist).
-func newPages(eng *scorecard.Engine, cfg metrics.Config, e env) api.Pages { return nil }
+// newPages returns the built-in HTML pages: the executive scorecard at /
+// and coaching at /coaching, signed in with a config token at /login.
+// Sessions are signed with a key made per process, so a restart signs
+// everybody out.
+func newPages(eng *scorecard.Engine, cfg metrics.Config, e env) api.Pages {
+	p, err := pages.New(pages.Options{Source: eng, Config: &cfg, Logger: e.log})
+	if err != nil {
+		// Only a programming error (no engine, a broken template) gets
+		// here: serve the API without the pages rather than not at all.
+		e.log.Error("built-in pages disabled", "err", err)
+		return nil
+	}
+	return p
+}
+
+// The engine also lists complaints, which the coaching page shows.
+var _ pages.ComplaintSource = (*scorecard.Engine)(nil)

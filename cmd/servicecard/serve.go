@@ -23,6 +23,7 @@ func runServe(ctx context.Context, e env) error {
 	listen := fs.String("listen", listenAddr(e), "address to listen on (SERVICECARD_LISTEN)")
 	every := fs.Duration("snapshot-every", 15*time.Minute, "how often scorecard snapshots are recomputed")
 	lookback := fs.Duration("snapshot-lookback", 62*24*time.Hour, "how far back each snapshot run recomputes")
+	maxIngest := fs.Int64("max-ingest-bytes", api.DefaultMaxIngestBytes, "largest body POST /api/v1/ingest accepts (413 beyond)")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
@@ -39,11 +40,12 @@ func runServe(ctx context.Context, e env) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	return serve(ctx, e, st, cfg, ln, serveOptions{every: *every, lookback: *lookback})
+	return serve(ctx, e, st, cfg, ln, serveOptions{every: *every, lookback: *lookback, maxIngest: *maxIngest})
 }
 
 type serveOptions struct {
 	every, lookback time.Duration
+	maxIngest       int64
 	reg             *prometheus.Registry
 	ready           func(addr string) // called once the listener serves
 }
@@ -56,11 +58,12 @@ func serve(ctx context.Context, e env, st *chstore.Store, cfg metrics.Config, ln
 	}
 	eng := scorecard.New(st, cfg, scorecard.Options{Logger: e.log, Registerer: reg})
 	srv, err := api.New(api.Options{Backend: eng, Config: &cfg, Logger: e.log, Registerer: reg, Gatherer: reg,
-		Pages: newPages(eng, cfg, e)})
+		MaxIngestBytes: o.maxIngest, Pages: newPages(eng, cfg, e)})
 	if err != nil {
 		return err
 	}
 	e.log.Info("serving", "addr", "http://"+ln.Addr().String())
+	fmt.Fprintf(e.stdout, "serving on http://%s\n", ln.Addr())
 	if o.ready != nil {
 		o.ready(ln.Addr().String())
 	}

@@ -178,7 +178,7 @@ func TestMigrate(t *testing.T) {
 	}
 	tables := queryStrings(t, st, "SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name")
 	want := []string{"agent_states", "agents", "contacts", "contacts_rollup", "contacts_rollup_mv",
-		"ingest_batches", "ingest_rejects", "lookup_keys", "schedules", "schema_migrations", "scorecards", "surveys"}
+		"ingest_batches", "ingest_rejects", "lookup_keys", "schedules", "schema_migrations", "scorecard_runs", "scorecards", "surveys"}
 	if strings.Join(tables, ",") != strings.Join(want, ",") {
 		t.Fatalf("tables = %v\nwant %v", tables, want)
 	}

@@ -199,7 +199,10 @@ type exportRows struct {
 }
 
 func (x *exportRows) Columns(c []ExportColumn) error { x.cols = c; return nil }
-func (x *exportRows) Row(v []any) error              { x.rows = append(x.rows, append([]any(nil), v...)); return nil }
+func (x *exportRows) Row(v []any) error {
+	x.rows = append(x.rows, append([]any(nil), v...))
+	return nil
+}
 
 func TestExportContactsTypes(t *testing.T) {
 	st := newStore(t, Options{})
@@ -222,5 +225,55 @@ func TestExportContactsTypes(t *testing.T) {
 	}
 	if err := st.Export(context.Background(), "bogus", at(0), at(1), &got); !errors.Is(err, ErrUnknownTable) {
 		t.Errorf("unknown table: err = %v", err)
+	}
+}
+
+// Snapshots serve a range only while a run covers it under the config in
+// force and no load finished after the run began.
+func TestSnapshotCardsFreshness(t *testing.T) {
+	st := newStore(t, Options{})
+	ctx := context.Background()
+	week := time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)
+	score := 80.0
+	card := metrics.Card{Level: metrics.LevelTeam, Key: "red", Grain: metrics.GrainWeek, PeriodStart: week,
+		Score: &score, ConfigVersion: "v1", Metrics: map[string]*float64{}, N: map[string]int64{}}
+	// A load that finished before the run.
+	load(t, st, ingest.Batch{ID: NewBatchID(), Source: "test", Kind: ingest.KindContacts}, contacts(contact("c1", "a1", 0, 5, 60, 0)))
+	time.Sleep(1100 * time.Millisecond) // finished_at and computed_at have whole seconds
+	run := time.Now()
+	if err := st.WriteScorecards(ctx, []metrics.Card{card}, run); err != nil {
+		t.Fatal(err)
+	}
+	get := func(from, to time.Time, version string, teams ...string) ([]metrics.Card, bool) {
+		t.Helper()
+		cards, ok, err := st.SnapshotCards(ctx, metrics.LevelTeam, metrics.GrainWeek, from, to, teams, version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cards, ok
+	}
+	if _, ok := get(week, week.AddDate(0, 0, 7), "v1"); ok {
+		t.Fatal("served before any run covered the range")
+	}
+	if err := st.RecordSnapshotRun(ctx, metrics.GrainWeek, week.AddDate(0, 0, -7), week.AddDate(0, 0, 14), "v1", run); err != nil {
+		t.Fatal(err)
+	}
+	cards, ok := get(week, week.AddDate(0, 0, 7), "v1")
+	if !ok || len(cards) != 1 || *cards[0].Score != 80 {
+		t.Fatalf("covered and current: ok=%v cards=%+v", ok, cards)
+	}
+	if cards, _ := get(week, week.AddDate(0, 0, 7), "v1", "blue"); len(cards) != 0 {
+		t.Errorf("team filter blue returned %+v", cards)
+	}
+	if _, ok := get(week, week.AddDate(0, 0, 21), "v1"); ok {
+		t.Error("served a range the run does not cover")
+	}
+	if _, ok := get(week, week.AddDate(0, 0, 7), "v2"); ok {
+		t.Error("served snapshots of another config version")
+	}
+	time.Sleep(1100 * time.Millisecond)
+	load(t, st, ingest.Batch{ID: NewBatchID(), Source: "test", Kind: ingest.KindContacts}, contacts(contact("c2", "a1", 0, 5, 60, 0)))
+	if _, ok := get(week, week.AddDate(0, 0, 7), "v1"); ok {
+		t.Error("served snapshots older than the last load")
 	}
 }

@@ -2,16 +2,19 @@ package chstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/servicecard/servicecard/metrics"
 )
 
 const insertScorecards = `INSERT INTO scorecards (level, key, team, grain, period_start, metric_ids, metric_values,
 	metric_n, metric_low, metric_high, score, internal, external, nps, nps_low, nps_high, nps_n, csat, aht_s,
-	service_level, config_version, computed_at)`
+	service_level, config_version, card, computed_at)`
 
 // WriteScorecards stores cards as snapshots; a card recomputed later
 // replaces its row (see migrations/0006_scorecards.sql). Metrics without
@@ -44,11 +47,15 @@ func (s *Store) WriteScorecards(ctx context.Context, cards []metrics.Card, compu
 		if iv, ok := c.Intervals[metrics.IDNPS]; ok && c.Metrics[metrics.IDNPS] != nil {
 			npsLow, npsHigh = &iv.Low, &iv.High
 		}
+		card, err := json.Marshal(c)
+		if err != nil {
+			return fmt.Errorf("chstore: write scorecards: %w", err)
+		}
 		period := time.Date(c.PeriodStart.Year(), c.PeriodStart.Month(), c.PeriodStart.Day(), 0, 0, 0, 0, time.UTC)
 		if err := b.Append(string(c.Level), c.Key, c.Team, string(c.Grain), period, mids, vals, ns, lows, highs,
 			c.Score, c.Internal, c.External, c.Metrics[metrics.IDNPS], npsLow, npsHigh, uint64(max(c.N[metrics.IDNPS], 0)),
 			c.Metrics[metrics.IDCSAT],
-			c.Metrics[metrics.IDAHT], c.Metrics[metrics.IDServiceLevel], c.ConfigVersion, computedAt.UTC()); err != nil {
+			c.Metrics[metrics.IDAHT], c.Metrics[metrics.IDServiceLevel], c.ConfigVersion, string(card), computedAt.UTC()); err != nil {
 			return fmt.Errorf("chstore: write scorecards: %w", err)
 		}
 	}
@@ -56,4 +63,95 @@ func (s *Store) WriteScorecards(ctx context.Context, cards []metrics.Card, compu
 		return fmt.Errorf("chstore: write scorecards: %w", err)
 	}
 	return nil
+}
+
+// RecordSnapshotRun notes that the cards of grain for the periods in
+// [from, to) (dates in the business zone) were computed at computedAt
+// under configVersion.
+func (s *Store) RecordSnapshotRun(ctx context.Context, grain metrics.Grain, from, to time.Time, configVersion string, computedAt time.Time) error {
+	b, err := s.conn.PrepareBatch(ctx, "INSERT INTO scorecard_runs (grain, period_from, period_to, config_version, computed_at)")
+	if err != nil {
+		return fmt.Errorf("chstore: record snapshot run: %w", err)
+	}
+	defer b.Abort()
+	if err := b.Append(string(grain), dateOf(from), dateOf(to), configVersion, computedAt.UTC()); err != nil {
+		return fmt.Errorf("chstore: record snapshot run: %w", err)
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("chstore: record snapshot run: %w", err)
+	}
+	return nil
+}
+
+// dateOf is t's calendar date in its own location, as a UTC midnight
+// (how clickhouse-go sends a Date).
+func dateOf(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// snapshotCardsSQL reads the stored cards of a level, grain and range.
+const snapshotCardsSQL = `
+SELECT card
+FROM scorecards FINAL
+WHERE level = @level AND grain = @grain AND config_version = @version
+  AND period_start >= toDate(@from) AND period_start < toDate(@to)`
+
+// snapshotTeamsSQL restricts snapshotCardsSQL to teams: agents of the
+// teams, or the teams' own rows.
+const snapshotTeamsSQL = `
+  AND (has(@teams, team) OR (level = 'team' AND has(@teams, key)))`
+
+// snapshotFreshSQL says whether a current run covers the range.
+const snapshotFreshSQL = `
+SELECT count()
+FROM scorecard_runs
+WHERE grain = @grain AND period_from <= toDate(@from) AND period_to >= toDate(@to)
+  AND config_version = @version
+  AND computed_at > (SELECT ifNull(max(finished_at), toDateTime(0, 'UTC')) FROM ingest_batches FINAL)`
+
+// SnapshotCards returns the stored cards of level and grain for the
+// periods starting in [from, to) (whole periods, dates in the business
+// zone), restricted to teams when given, and whether the snapshots are
+// current for that range: a run under configVersion covered it and no load
+// finished after the run began. When ok is false the cards must be
+// computed live.
+func (s *Store) SnapshotCards(ctx context.Context, level metrics.Level, grain metrics.Grain, from, to time.Time, teams []string, configVersion string) (cards []metrics.Card, ok bool, err error) {
+	args := []any{
+		clickhouse.Named("level", string(level)), clickhouse.Named("grain", string(grain)),
+		// Dates as text: 18.16 compares a Date column with a DateTime
+		// value wrongly.
+		clickhouse.Named("from", from.Format(time.DateOnly)), clickhouse.Named("to", to.Format(time.DateOnly)),
+		clickhouse.Named("teams", teams), clickhouse.Named("version", configVersion),
+	}
+	var fresh uint64
+	if err := s.conn.QueryRow(ctx, snapshotFreshSQL, args...).Scan(&fresh); err != nil {
+		return nil, false, fmt.Errorf("chstore: snapshot freshness: %w", err)
+	}
+	if fresh == 0 {
+		return nil, false, nil
+	}
+	q := snapshotCardsSQL
+	if len(teams) > 0 {
+		q += snapshotTeamsSQL
+	}
+	rows, err := s.conn.Query(ctx, q+"\nORDER BY period_start, key", args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("chstore: snapshot cards: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			return nil, false, fmt.Errorf("chstore: snapshot cards: %w", err)
+		}
+		var c metrics.Card
+		if err := json.Unmarshal([]byte(raw), &c); err != nil {
+			return nil, false, fmt.Errorf("chstore: snapshot card: %w", err)
+		}
+		cards = append(cards, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("chstore: snapshot cards: %w", err)
+	}
+	return cards, true, nil
 }

@@ -28,6 +28,7 @@ type Engine struct {
 	cfg     metrics.Config
 	log     *slog.Logger
 	compute *prometheus.HistogramVec
+	served  *prometheus.CounterVec
 	now     func() time.Time
 	dirty   chan struct{}
 }
@@ -59,6 +60,10 @@ func New(st *chstore.Store, cfg metrics.Config, opt Options) *Engine {
 		Help:    "Time to compute scorecards, by level and grain (grain \"range\": one period over the whole range).",
 		Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
 	}, []string{"level", "grain"})
+	e.served = promauto.With(reg).NewCounterVec(prometheus.CounterOpts{
+		Name: "servicecard_scorecard_requests_total",
+		Help: "Scorecard computations by source: snapshot (current snapshots) or live (computed from the rollups).",
+	}, []string{"source"})
 	return e
 }
 
@@ -77,6 +82,28 @@ func (e *Engine) Scorecards(ctx context.Context, q api.ScorecardQuery) ([]metric
 		}
 		e.compute.WithLabelValues(string(q.Level), g).Observe(time.Since(start).Seconds())
 	}()
+	if q.Grain != "" {
+		// Whole periods are served from the snapshots when they are
+		// current (see chstore.SnapshotCards); otherwise live.
+		loc := e.cfg.Location()
+		from := metrics.Bucket(q.From, q.Grain, loc)
+		to := metrics.Bucket(q.To, q.Grain, loc)
+		if to.Before(q.To) {
+			to = metrics.Next(to, q.Grain, loc)
+		}
+		cards, ok, err := e.store.SnapshotCards(ctx, q.Level, q.Grain, from, to, q.Teams, e.cfg.Version())
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			e.served.WithLabelValues("snapshot").Inc()
+			if cards == nil {
+				cards = []metrics.Card{}
+			}
+			return cards, nil
+		}
+	}
+	e.served.WithLabelValues("live").Inc()
 	facts, err := e.store.Facts(ctx, chstore.CountsQueryFor(e.cfg, q.Level, q.Grain, q.From, q.To, q.Teams))
 	if err != nil {
 		return nil, err
@@ -174,6 +201,21 @@ func (e *Engine) Recognition(ctx context.Context, q api.RecognitionQuery) (api.R
 		rec.CustomerServiceWeeks = append(rec.CustomerServiceWeeks, api.ServiceWeek{Year: y, Start: start, End: stop, Stars: wstars, Praise: wpraise})
 	}
 	return rec, nil
+}
+
+// Complaints are the detractor and low-CSAT responses with comments of
+// [From, To) attributed to agents of q's teams, newest first, for the
+// supervisor's coaching page.
+func (e *Engine) Complaints(ctx context.Context, q api.RecognitionQuery) ([]metrics.Survey, error) {
+	surveys, err := e.surveys(ctx, q.From, q.To, q.Teams)
+	if err != nil {
+		return nil, err
+	}
+	out := metrics.Complaints(surveys)
+	if out == nil {
+		out = []metrics.Survey{}
+	}
+	return out, nil
 }
 
 // weeklyTrend is the org's weekly cards from facts, Customer Service
@@ -300,9 +342,8 @@ func (e *Engine) Ready(ctx context.Context) error {
 func (e *Engine) Snapshot(ctx context.Context, from, to time.Time) (int, error) {
 	loc := e.cfg.Location()
 	computedAt := e.now().UTC().Truncate(time.Second)
-	// Whole periods only: a snapshot of a partial week would replace the
-	// full one. Months contain every day and cover every week but the
-	// weeks that straddle the range's first or last month.
+	// Read whole months, widened to whole weeks, so every period written
+	// is complete: a snapshot of part of a week would replace the full one.
 	wfrom := metrics.Bucket(metrics.Bucket(from, metrics.GrainMonth, loc), metrics.GrainWeek, loc)
 	wto := metrics.Bucket(to, metrics.GrainMonth, loc)
 	if wto.Before(to) {
@@ -317,12 +358,17 @@ func (e *Engine) Snapshot(ctx context.Context, from, to time.Time) (int, error) 
 	}
 	total := 0
 	for _, g := range []metrics.Grain{metrics.GrainDay, metrics.GrainWeek, metrics.GrainMonth} {
+		// Every period wholly inside what was read is complete as of
+		// computedAt: write them all and record exactly that coverage.
+		pfrom := metrics.Bucket(wfrom, g, loc)
+		if pfrom.Before(wfrom) {
+			pfrom = metrics.Next(pfrom, g, loc)
+		}
+		pto := metrics.Bucket(wto, g, loc)
 		for _, lv := range metrics.Levels() {
 			var cards []metrics.Card
 			for _, c := range e.cards(facts, lv, g, wfrom) {
-				// Keep the periods that lie wholly inside what was read.
-				if !c.PeriodStart.Before(wfrom) && !metrics.Next(c.PeriodStart, g, loc).After(wto) &&
-					metrics.Next(c.PeriodStart, g, loc).After(from) && c.PeriodStart.Before(to) {
+				if !c.PeriodStart.Before(pfrom) && c.PeriodStart.Before(pto) {
 					cards = append(cards, c)
 				}
 			}
@@ -330,6 +376,9 @@ func (e *Engine) Snapshot(ctx context.Context, from, to time.Time) (int, error) 
 				return total, fmt.Errorf("snapshot %s %s: %w", lv, g, err)
 			}
 			total += len(cards)
+		}
+		if err := e.store.RecordSnapshotRun(ctx, g, pfrom, pto, e.cfg.Version(), computedAt); err != nil {
+			return total, err
 		}
 	}
 	e.log.Info("scorecard snapshot", "rows", total, "from", from.Format(time.DateOnly), "to", to.Format(time.DateOnly))

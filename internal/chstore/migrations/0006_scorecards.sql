@@ -5,7 +5,8 @@
 -- are also columns of their own for Grafana. NULL: not available or too
 -- few samples to score. metric_low/metric_high hold the 95% interval of
 -- each metric (NaN where the metric has none); team is an agent row's
--- team, so a dashboard can list a team's agents.
+-- team, so a dashboard can list a team's agents; card is the whole
+-- scorecard row as the API serves it (JSON, with its components).
 CREATE TABLE IF NOT EXISTS scorecards (
     level          String,
     key            String,
@@ -28,6 +29,21 @@ CREATE TABLE IF NOT EXISTS scorecards (
     aht_s          Nullable(Float64),
     service_level  Nullable(Float64),
     config_version String,
+    card           String,
     computed_at    DateTime('UTC')
 ) ENGINE = ReplacingMergeTree(computed_at)
 ORDER BY (level, grain, key, period_start);
+
+-- One row per snapshot run and grain: the whole periods it computed, when
+-- (before it read any data) and under which configuration. The API serves
+-- a range from the snapshots only when one run covers it, under the
+-- configuration in force, and no load finished after that run started;
+-- otherwise it computes the cards live.
+CREATE TABLE IF NOT EXISTS scorecard_runs (
+    grain          String,
+    period_from    Date,
+    period_to      Date,
+    config_version String,
+    computed_at    DateTime('UTC')
+) ENGINE = MergeTree
+ORDER BY (grain, computed_at);
