@@ -82,9 +82,8 @@ func newCenter(t *testing.T) *center {
 	if err := c.st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range m.Files {
-		load(t, c.st, f.Path, ingest.Batch{Kind: f.Kind, Format: f.Format, Source: f.Source},
-			ingest.Options{Location: loc, Source: f.Source, Columns: f.Columns})
+	if _, err := m.Load(context.Background(), c.st, loc); err != nil {
+		t.Fatal(err)
 	}
 	t.Logf("generated and loaded %d days in %v", demoDays, time.Since(start).Round(time.Millisecond))
 

@@ -3,11 +3,9 @@ package scorecard
 import (
 	"context"
 	"math"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/servicecard/servicecard/ingest"
 	"github.com/servicecard/servicecard/internal/api"
 	"github.com/servicecard/servicecard/internal/chstore"
 	"github.com/servicecard/servicecard/internal/chtest"
@@ -35,17 +33,8 @@ func demoEngine(t *testing.T) (*Engine, *demo.Manifest) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range m.Files {
-		r, err := os.Open(f.Path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = ingest.Load(ctx, st, r, ingest.Batch{ID: chstore.NewBatchID(), Kind: f.Kind, Format: f.Format, Source: f.Source, File: f.Path},
-			ingest.Options{Location: loc, Source: f.Source, Columns: f.Columns, Now: m.To})
-		r.Close()
-		if err != nil {
-			t.Fatalf("load %s: %v", f.Path, err)
-		}
+	if _, err := m.Load(ctx, st, loc); err != nil {
+		t.Fatal(err)
 	}
 	cfg, err := metrics.ParseConfig([]byte("timezone: " + demo.DefaultTimezone))
 	if err != nil {
