@@ -80,7 +80,7 @@ func runDemo(ctx context.Context, e env) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	return serve(ctx, e, st, cfg, ln, serveOptions{every: 15 * time.Minute, lookback: 62 * 24 * time.Hour,
+	return serve(ctx, e, st, cfg, ln, serveOptions{every: 15 * time.Minute, lookback: 400 * 24 * time.Hour,
 		ready: func(addr string) { printDemoTokens(e, cfg, addr) }})
 }
 
@@ -142,8 +142,10 @@ func printDemoTokens(e env, cfg metrics.Config, addr string) {
 }
 
 // openDemoStore uses SERVICECARD_CLICKHOUSE_DSN when set; otherwise a
-// local server and a demo database that is emptied first, so a demo run
-// always shows exactly one generated contact center.
+// local server and a new demo database, so a demo run always shows exactly
+// one generated contact center. Earlier demo databases are dropped, best
+// effort: after an unclean stop ClickHouse 18.16 can refuse to drop one
+// ("Directory not empty"), which must not stop the demo.
 func openDemoStore(ctx context.Context, e env) (*chstore.Store, func(), error) {
 	if strings.TrimSpace(e.getenv("SERVICECARD_CLICKHOUSE_DSN")) != "" {
 		return openStore(ctx, e, false)
@@ -152,28 +154,42 @@ func openDemoStore(ctx context.Context, e env) (*chstore.Store, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	dsn := srv.DSN("servicecard_demo")
-	st, err := chstore.Open(ctx, dsn, chstore.Options{Logger: e.log})
+	name := "servicecard_demo_" + time.Now().UTC().Format("20060102_150405")
+	st, err := chstore.Open(ctx, srv.DSN(name), chstore.Options{Logger: e.log})
 	if err != nil {
 		srv.Stop()
 		return nil, nil, err
 	}
-	if err := st.Conn().Exec(ctx, "DROP DATABASE IF EXISTS servicecard_demo"); err != nil {
-		st.Close()
-		srv.Stop()
-		return nil, nil, fmt.Errorf("demo: reset database: %w", err)
-	}
-	st.Close()
-	if st, err = chstore.Open(ctx, dsn, chstore.Options{Logger: e.log}); err != nil {
-		srv.Stop()
-		return nil, nil, err
-	}
+	dropOldDemoDatabases(ctx, e, st, name)
 	if err := st.Migrate(ctx); err != nil {
 		st.Close()
 		srv.Stop()
 		return nil, nil, fmt.Errorf("migrate: %w", err)
 	}
 	return st, func() { st.Close(); srv.Stop() }, nil
+}
+
+func dropOldDemoDatabases(ctx context.Context, e env, st *chstore.Store, keep string) {
+	rows, err := st.Conn().Query(ctx, "SELECT name FROM system.databases WHERE startsWith(name, 'servicecard_demo')")
+	if err != nil {
+		e.log.Warn("list old demo databases", "err", err)
+		return
+	}
+	var old []string
+	for rows.Next() {
+		var n string
+		if rows.Scan(&n) == nil && n != keep {
+			old = append(old, n)
+		}
+	}
+	rows.Close()
+	for _, n := range old {
+		// n comes from system.databases and starts with servicecard_demo:
+		// an identifier, quoted all the same.
+		if err := st.Conn().Exec(ctx, "DROP DATABASE IF EXISTS `"+strings.ReplaceAll(n, "`", "")+"`"); err != nil {
+			e.log.Warn("drop old demo database", "database", n, "err", err)
+		}
+	}
 }
 
 // homeDir is SERVICECARD_HOME, default ~/.cache/servicecard.

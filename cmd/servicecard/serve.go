@@ -22,7 +22,7 @@ func runServe(ctx context.Context, e env) error {
 	fs := newFlags("serve", e)
 	listen := fs.String("listen", listenAddr(e), "address to listen on (SERVICECARD_LISTEN)")
 	every := fs.Duration("snapshot-every", 15*time.Minute, "how often scorecard snapshots are recomputed")
-	lookback := fs.Duration("snapshot-lookback", 62*24*time.Hour, "how far back each snapshot run recomputes")
+	lookback := fs.Duration("snapshot-lookback", 400*24*time.Hour, "how far back each snapshot run recomputes (a year of weekly trend stays served from snapshots)")
 	maxIngest := fs.Int64("max-ingest-bytes", api.DefaultMaxIngestBytes, "largest body POST /api/v1/ingest accepts (413 beyond)")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
