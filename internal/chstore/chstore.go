@@ -11,23 +11,38 @@
 // to the newer ingest (surveys carry no update time: the newer ingest
 // wins). contacts and surveys are VersionedCollapsingMergeTree(sign,
 // version) tables. Before each flush the writer reads the stored rows of
-// the flush's keys (one query; the keys travel as an external table) and,
-// for every stored row the new one supersedes, writes a cancel row (the
-// stored values, sign -1, the stored version) ahead of the new row (sign
-// +1, a fresh version). A new row older than the stored one is skipped and
-// counted as superseded. So at any moment, before or after ClickHouse
-// merges parts, each key has exactly one row of net weight +1, and
-// readers get exactly the live rows by reading with FINAL or by weighting
-// every aggregate by sign (sum(sign), sum(sign * talk_s)); the
-// materialized rollups weight by sign, so they subtract what a replaced
-// row had added.
+// the flush's keys and, for every stored row the new one supersedes,
+// writes a cancel row (the stored values, sign -1, the stored version) in
+// the same INSERT as the new row (sign +1, a fresh version). A new row
+// older than the stored one is skipped and counted as superseded. So at
+// any moment, before or after ClickHouse merges parts, each key has
+// exactly one row of net weight +1, and readers get exactly the live rows
+// by reading with FINAL or by weighting every aggregate by sign
+// (sum(sign), sum(sign * talk_s)); the materialized rollups weight by
+// sign, so they subtract what a replaced row had added.
 //
-// Flushes of one table are serialized inside one process (a mutex per
-// table), so the read-before-write cannot race itself there. Two processes
-// loading the same keys at the same moment can each miss the other's rows
-// and leave both live: run one ingest worker per ClickHouse database, or
-// load a given source from one place. The next load of such a key heals
-// it (every live row it finds is cancelled).
+// The read is cheap when the keys are new (a first load): a probe of the
+// flush's key span per source (SELECT 1 ... WHERE source = ? AND
+// contact_id BETWEEN ? AND ? LIMIT 1, which reads the primary index and a
+// granule or so per part) comes first, and only when it finds a row are
+// the keys sent, as an external table of up to 32768 keys per query, to
+// read their stored rows.
+//
+// Flushes of one table are serialized inside one process, per lane: a key
+// always maps to the same lane (Options.Lanes, default 1), so the
+// read-before-write cannot race itself there. Two processes loading the
+// same keys at the same moment can each miss the other's rows and leave
+// both live: run one ingest worker per ClickHouse database, or load a
+// given source from one place. The next load of such a key heals it
+// (every live row it finds is cancelled).
+//
+// # Writing
+//
+// A writer buffers contacts and surveys column by column, in buffers
+// without pointers (text in one byte slice per column), so the garbage
+// collector has nothing to scan, and flushes them every 200,000 rows or
+// 64 MiB (Options). A flush is one INSERT per lane, sent in blocks of
+// 4096 rows that the server squashes into one part per partition.
 //
 // Roster, agent states and schedules are ReplacingMergeTree tables keyed
 // by their natural keys; read them with FINAL.
@@ -37,6 +52,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"regexp"
 	"sync"
@@ -61,11 +77,21 @@ type Options struct {
 	// Logger receives the store's logs (default: discarded).
 	Logger *slog.Logger
 	// FlushRows flushes a writer's buffers when they hold this many rows
-	// (default 100_000).
+	// (default 200_000).
 	FlushRows int
+	// FlushBytes flushes a writer's buffers when the rows they hold take
+	// about this many bytes (default 64 MiB, at most 1 GiB), so wide rows
+	// flush before FlushRows. A writer holds at most two buffers: the one
+	// filling and the one being written.
+	FlushBytes int
 	// FlushInterval flushes a writer's buffers this long after the last
 	// flush, when rows are waiting (default 1s).
 	FlushInterval time.Duration
+	// Lanes splits the keys of the replacing tables into this many lanes
+	// (default 1): a flush writes its lanes in parallel, one INSERT each,
+	// while the flushes of one lane run one at a time. More lanes help
+	// when ClickHouse has cores to spare: each lane makes its own parts.
+	Lanes int
 }
 
 // Store is a ClickHouse database holding servicecard's tables. It is safe
@@ -77,9 +103,11 @@ type Store struct {
 	database string
 	version  driver.ServerVersion
 
-	// Serialize the read-before-write of the replacing tables.
-	contactsMu sync.Mutex
-	surveysMu  sync.Mutex
+	// Serialize the read-before-write of each lane of the replacing
+	// tables.
+	lanes        lanes
+	contactLocks []sync.Mutex
+	surveyLocks  []sync.Mutex
 
 	lastVersion atomic.Uint64
 }
@@ -94,10 +122,17 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opt.FlushRows <= 0 {
-		opt.FlushRows = 100_000
+		opt.FlushRows = 200_000
 	}
+	if opt.FlushBytes <= 0 {
+		opt.FlushBytes = 64 << 20
+	}
+	opt.FlushBytes = min(opt.FlushBytes, 1<<30) // a buffer's text offsets are 32-bit
 	if opt.FlushInterval <= 0 {
 		opt.FlushInterval = time.Second
+	}
+	if opt.Lanes <= 0 {
+		opt.Lanes = 1
 	}
 	copt, err := clickhouse.ParseDSN(dsn)
 	if err != nil {
@@ -128,7 +163,11 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("chstore: server version: %w", err)
 	}
-	s := &Store{conn: conn, opt: opt, log: opt.Logger, database: db, version: *v}
+	s := &Store{conn: conn, opt: opt, log: opt.Logger, database: db, version: *v,
+		lanes:        lanes{seed: maphash.MakeSeed(), n: opt.Lanes},
+		contactLocks: make([]sync.Mutex, opt.Lanes),
+		surveyLocks:  make([]sync.Mutex, opt.Lanes),
+	}
 	s.log.Debug("connected to clickhouse", "database", db, "version", v.String())
 	return s, nil
 }

@@ -1,6 +1,11 @@
 package chstore
 
 import (
+	"bytes"
+	"fmt"
+	"hash/maphash"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -8,8 +13,301 @@ import (
 	"github.com/servicecard/servicecard/ingest"
 )
 
-// Column lists and column builders of the tables the writer fills. Each
-// builder's values() follows its column list.
+// Column lists and column stores of the tables the writer fills. The
+// stores of the replacing tables (contactCols, surveyCols) are also the
+// writer's buffers: rows are appended column by column as they arrive and
+// sent to ClickHouse in slices, never copied into another layout. They
+// hold no pointers, so the garbage collector never scans a buffer: text
+// is kept in one byte slice per column, times as 32-bit Unix seconds
+// (DateTime's range and resolution) and nullable values with a sentinel
+// or a flag.
+
+// noU8 marks NULL in a nullable UInt8 (flags and scores never reach it).
+const noU8 = math.MaxUint8
+
+// sendChunk is how many rows go into one block of an INSERT: the client
+// holds one block at a time, and the server squashes the blocks of one
+// INSERT into parts of up to min_insert_block_size_rows.
+const sendChunk = 4096
+
+// rowCols holds rows of a replacing table column by column, in the order
+// of the table's insert column list: the record's columns, then
+// ingested_at, batch_id, sign and version (the meta). Buffered rows are
+// pushed without meta; stamp adds it before they are sent.
+type rowCols[R any] interface {
+	reset()
+	// rows is the number of records held.
+	rows() int
+	// keyBytes is row i's key, as views of the buffer.
+	keyBytes(i int) (source, id []byte)
+	// push appends a record without its meta.
+	push(r *R)
+	// add appends a record with its meta.
+	add(r *R, m rowMeta)
+	// updated is row i's update time at the source, in seconds: of two
+	// rows with one key the later updated wins, and a tie goes to the
+	// later row (in a flush) or the newer ingest. Tables without an update
+	// time return 0.
+	updated(i int) int64
+	// meta is row i's meta; the row must have it.
+	meta(i int) rowMeta
+	// signVersion is row i's sign and version.
+	signVersion(i int) (int8, uint64)
+	// cancel makes row i a cancel row (sign -1).
+	cancel(i int)
+	// record returns row i as a record.
+	record(i int) R
+	// stamp gives the rows without meta sign +1, ingestedAt, batchID and
+	// consecutive versions from version.
+	stamp(ingestedAt time.Time, batchID string, version uint64)
+	// appendTo appends rows [from, to) to an insert of the table's columns.
+	appendTo(b driver.Batch, from, to int) error
+	// values returns every row, one slice per column.
+	values() []any
+}
+
+// key is row i's key as strings.
+func key[R any](c rowCols[R], i int) rowKey {
+	src, id := c.keyBytes(i)
+	return rowKey{string(src), string(id)}
+}
+
+// hashKey hashes row i's key with h (reset first): equal keys hash alike
+// in any rowCols of one seed.
+func hashKey[R any](h *maphash.Hash, c rowCols[R], i int) uint64 {
+	src, id := c.keyBytes(i)
+	h.Reset()
+	_, _ = h.Write(src)
+	_ = h.WriteByte(0)
+	_, _ = h.Write(id)
+	return h.Sum64()
+}
+
+// sameKey reports whether row i of a and row j of b have one key.
+func sameKey[R any](a rowCols[R], i int, b rowCols[R], j int) bool {
+	as, ai := a.keyBytes(i)
+	bs, bi := b.keyBytes(j)
+	return bytes.Equal(ai, bi) && bytes.Equal(as, bs)
+}
+
+// strCol is a String column: the values one after the other in data,
+// ends[i] where value i ends.
+type strCol struct {
+	data []byte
+	ends []uint32
+}
+
+func (c *strCol) reset() { c.data, c.ends = c.data[:0], c.ends[:0] }
+
+func (c *strCol) grow(rows, bytes int) {
+	c.data, c.ends = slices.Grow(c.data, bytes), slices.Grow(c.ends, rows)
+}
+
+func (c *strCol) push(s string) {
+	c.data = append(c.data, s...)
+	c.ends = append(c.ends, uint32(len(c.data)))
+}
+
+func (c *strCol) at(i int) []byte {
+	start := uint32(0)
+	if i > 0 {
+		start = c.ends[i-1]
+	}
+	return c.data[start:c.ends[i]:c.ends[i]]
+}
+
+func (c *strCol) str(i int) string { return string(c.at(i)) }
+
+// appendTo appends values [from, to) to column col of b, as views of
+// data.
+func (c *strCol) appendTo(b driver.Batch, e *encoder, col, from, to int) error {
+	e.views = e.views[:0]
+	for i := from; i < to; i++ {
+		e.views = append(e.views, c.at(i))
+	}
+	if err := b.Column(col).Append(e.views); err != nil {
+		return fmt.Errorf("column %d: %w", col, err)
+	}
+	return nil
+}
+
+// values returns every value (views of data).
+func (c *strCol) values() [][]byte {
+	v := make([][]byte, len(c.ends))
+	for i := range v {
+		v[i] = c.at(i)
+	}
+	return v
+}
+
+// appendColumns appends one slice per column to b, from column first.
+func appendColumns(b driver.Batch, first int, cols ...any) error {
+	for i, v := range cols {
+		if err := b.Column(first + i).Append(v); err != nil {
+			return fmt.Errorf("column %d: %w", first+i, err)
+		}
+	}
+	return nil
+}
+
+// encoder is the scratch appendTo converts columns in.
+type encoder struct {
+	times   []int64
+	ptrs    []*int64
+	u8s     []*uint8
+	signs   []int8
+	version []uint64
+	views   [][]byte
+}
+
+// times returns ts as the []int64 DateTime takes.
+func (e *encoder) timesOf(ts []uint32) []int64 {
+	e.times = e.times[:0]
+	for _, t := range ts {
+		e.times = append(e.times, int64(t))
+	}
+	return e.times
+}
+
+// nullTimes returns ts, NULL where null is set, as the []*int64 a
+// Nullable(DateTime) takes.
+func (e *encoder) nullTimes(ts []uint32, null []bool) []*int64 {
+	t := e.timesOf(ts)
+	e.ptrs = e.ptrs[:0]
+	for i := range t {
+		if null[i] {
+			e.ptrs = append(e.ptrs, nil)
+		} else {
+			e.ptrs = append(e.ptrs, &t[i])
+		}
+	}
+	return e.ptrs
+}
+
+// nullU8s points at the non-NULL values of vs.
+func (e *encoder) nullU8s(vs []uint8) []*uint8 {
+	e.u8s = e.u8s[:0]
+	for i := range vs {
+		if vs[i] == noU8 {
+			e.u8s = append(e.u8s, nil)
+		} else {
+			e.u8s = append(e.u8s, &vs[i])
+		}
+	}
+	return e.u8s
+}
+
+// done drops the pointers into the columns.
+func (e *encoder) done() {
+	clear(e.ptrs)
+	clear(e.u8s)
+	clear(e.views)
+}
+
+func nullU8s(vs []uint8) []*uint8 { var e encoder; return e.nullU8s(vs) }
+
+func nullTimes(ts []uint32, null []bool) []*int64 { var e encoder; return e.nullTimes(ts, null) }
+
+func timesOf(ts []uint32) []int64 { var e encoder; return e.timesOf(ts) }
+
+// unix is t in DateTime's seconds.
+func unix(t time.Time) uint32 { return uint32(t.Unix()) }
+
+func timeOf(sec uint32) time.Time { return time.Unix(int64(sec), 0).UTC() }
+
+func u8OrNull(v *uint8) uint8 {
+	if v == nil {
+		return noU8
+	}
+	return *v
+}
+
+func boolOrNull(b *bool) uint8 {
+	if b == nil {
+		return noU8
+	}
+	return b2u(*b)
+}
+
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// metaCols are the columns the store adds to a record: per row for rows
+// added with their meta (stored rows), or one meta for all the rows of a
+// buffer, stamped before it is sent, with consecutive versions.
+type metaCols struct {
+	ingestedAt []uint32
+	batchID    strCol
+	sign       []int8
+	version    []uint64
+
+	stamped  bool
+	at       uint32
+	batch    []byte
+	version0 uint64
+}
+
+func (m *metaCols) reset() {
+	m.batchID.reset()
+	m.ingestedAt, m.sign, m.version = m.ingestedAt[:0], m.sign[:0], m.version[:0]
+	m.stamped = false
+}
+
+func (m *metaCols) row(i int) rowMeta {
+	if m.stamped {
+		return rowMeta{ingestedAt: timeOf(m.at), batchID: string(m.batch), sign: 1, version: m.version0 + uint64(i)}
+	}
+	return rowMeta{ingestedAt: timeOf(m.ingestedAt[i]), batchID: m.batchID.str(i), sign: m.sign[i], version: m.version[i]}
+}
+
+func (m *metaCols) signVersion(i int) (int8, uint64) {
+	if m.stamped {
+		return 1, m.version0 + uint64(i)
+	}
+	return m.sign[i], m.version[i]
+}
+
+func (m *metaCols) add(x rowMeta) {
+	m.ingestedAt = append(m.ingestedAt, unix(x.ingestedAt))
+	m.batchID.push(x.batchID)
+	m.sign = append(m.sign, x.sign)
+	m.version = append(m.version, x.version)
+}
+
+func (m *metaCols) stamp(ingestedAt time.Time, batchID string, version uint64) {
+	m.stamped, m.at, m.batch, m.version0 = true, unix(ingestedAt), append(m.batch[:0], batchID...), version
+}
+
+// appendTo appends the meta of rows [from, to) to b, from column first.
+func (m *metaCols) appendTo(b driver.Batch, e *encoder, first, from, to int) error {
+	if !m.stamped {
+		if err := appendColumns(b, first, e.timesOf(m.ingestedAt[from:to])); err != nil {
+			return err
+		}
+		if err := m.batchID.appendTo(b, e, first+1, from, to); err != nil {
+			return err
+		}
+		return appendColumns(b, first+2, m.sign[from:to], m.version[from:to])
+	}
+	e.times, e.views, e.signs, e.version = e.times[:0], e.views[:0], e.signs[:0], e.version[:0]
+	for i := from; i < to; i++ {
+		e.times = append(e.times, int64(m.at))
+		e.views = append(e.views, m.batch)
+		e.signs = append(e.signs, 1)
+		e.version = append(e.version, m.version0+uint64(i))
+	}
+	return appendColumns(b, first, e.times, e.views, e.signs, e.version)
+}
+
+// values returns every row's meta, one slice per column (rows added with
+// their meta only).
+func (m *metaCols) values() []any {
+	return []any{timesOf(m.ingestedAt), m.batchID.values(), m.sign, m.version}
+}
 
 var contactColumns = []string{
 	"source", "contact_id", "channel", "direction", "queue", "team", "site", "agent_id",
@@ -23,81 +321,121 @@ func (s *Store) contactsTable() *replacing[ingest.Contact] {
 		table:   "contacts",
 		columns: contactColumns,
 		keyCol:  "contact_id",
-		mu:      &s.contactsMu,
-		key:     func(c *ingest.Contact) rowKey { return rowKey{c.Source, c.ContactID} },
-		supersedes: func(n, old *ingest.Contact) bool {
-			return !n.SourceUpdatedAt.Before(old.SourceUpdatedAt)
-		},
-		scan: scanContact,
+		locks:   s.contactLocks,
+		newCols: func() rowCols[ingest.Contact] { return &contactCols{} },
+		scan:    func(r driver.Rows, c rowCols[ingest.Contact]) error { return scanContact(r, c.(*contactCols)) },
 	}
 }
 
-func scanContact(rows driver.Rows) (storedRow[ingest.Contact], error) {
+// scanContact appends the row rows is on (the columns of contactColumns)
+// to c.
+func scanContact(rows driver.Rows, c *contactCols) error {
 	var (
-		r                      storedRow[ingest.Contact]
-		c                      = &r.rec
+		x                      ingest.Contact
+		m                      rowMeta
 		answered               *time.Time
 		abandoned, transferred uint8
 		resolved               *uint8
 	)
-	err := rows.Scan(&c.Source, &c.ContactID, &c.Channel, &c.Direction, &c.Queue, &c.Team, &c.Site,
-		&c.AgentID, &c.CustomerID, &c.StartedAt, &answered, &c.EndedAt, &c.WaitS, &c.TalkS, &c.HoldS,
-		&c.HoldCount, &c.AcwS, &abandoned, &transferred, &resolved, &c.Disposition,
-		&c.InitialContactID, &c.SourceUpdatedAt, &r.meta.ingestedAt, &r.meta.batchID, &r.meta.sign,
-		&r.meta.version)
-	c.AnsweredAt = answered
-	c.Abandoned = abandoned == 1
-	c.Transferred = transferred == 1
-	if resolved != nil {
-		b := *resolved == 1
-		c.Resolved = &b
+	err := rows.Scan(&x.Source, &x.ContactID, &x.Channel, &x.Direction, &x.Queue, &x.Team, &x.Site,
+		&x.AgentID, &x.CustomerID, &x.StartedAt, &answered, &x.EndedAt, &x.WaitS, &x.TalkS, &x.HoldS,
+		&x.HoldCount, &x.AcwS, &abandoned, &transferred, &resolved, &x.Disposition,
+		&x.InitialContactID, &x.SourceUpdatedAt, &m.ingestedAt, &m.batchID, &m.sign, &m.version)
+	if err != nil {
+		return err
 	}
-	return r, err
+	x.AnsweredAt = answered
+	x.Abandoned, x.Transferred = abandoned == 1, transferred == 1
+	c.add(&x, m)
+	c.resolved[len(c.resolved)-1] = u8OrNull(resolved) // x.Resolved was left nil
+	return nil
 }
 
+// The text columns of a contactCols, in insert order: insert columns
+// 0-8, then 20 and 21.
+const (
+	ccSource = iota
+	ccContactID
+	ccChannel
+	ccDirection
+	ccQueue
+	ccTeam
+	ccSite
+	ccAgentID
+	ccCustomerID
+	ccDisposition
+	ccInitialContactID
+	ccText // how many
+)
+
+// contactCols holds contact rows column by column.
 type contactCols struct {
-	source, contactID, channel, direction, queue, team, site, agentID, customerID []string
-	startedAt, endedAt                                                            []time.Time
-	answeredAt                                                                    []*time.Time
-	waitS, talkS, holdS, acwS                                                     []uint32
-	holdCount                                                                     []uint16
-	abandoned, transferred                                                        []uint8
-	resolved                                                                      []*uint8
-	disposition, initialContactID                                                 []string
-	sourceUpdatedAt, ingestedAt                                                   []time.Time
-	batchID                                                                       []string
-	sign                                                                          []int8
-	version                                                                       []uint64
-	bools                                                                         [2]uint8
+	text                             [ccText]strCol
+	startedAt, answeredAt, endedAt   []uint32
+	unanswered                       []bool // answered_at is NULL
+	waitS, talkS, holdS, acwS        []uint32
+	holdCount                        []uint16
+	abandoned, transferred, resolved []uint8
+	sourceUpdatedAt                  []uint32
+	metaCols
+	enc encoder
 }
+
+var _ rowCols[ingest.Contact] = (*contactCols)(nil)
 
 func (c *contactCols) reset() {
-	c.source, c.contactID, c.channel, c.direction = c.source[:0], c.contactID[:0], c.channel[:0], c.direction[:0]
-	c.queue, c.team, c.site, c.agentID, c.customerID = c.queue[:0], c.team[:0], c.site[:0], c.agentID[:0], c.customerID[:0]
-	c.startedAt, c.answeredAt, c.endedAt = c.startedAt[:0], c.answeredAt[:0], c.endedAt[:0]
-	c.waitS, c.talkS, c.holdS, c.holdCount, c.acwS = c.waitS[:0], c.talkS[:0], c.holdS[:0], c.holdCount[:0], c.acwS[:0]
+	for i := range c.text {
+		c.text[i].reset()
+	}
+	c.startedAt, c.answeredAt, c.endedAt, c.sourceUpdatedAt = c.startedAt[:0], c.answeredAt[:0], c.endedAt[:0], c.sourceUpdatedAt[:0]
+	c.unanswered = c.unanswered[:0]
+	c.waitS, c.talkS, c.holdS, c.acwS, c.holdCount = c.waitS[:0], c.talkS[:0], c.holdS[:0], c.acwS[:0], c.holdCount[:0]
 	c.abandoned, c.transferred, c.resolved = c.abandoned[:0], c.transferred[:0], c.resolved[:0]
-	c.disposition, c.initialContactID = c.disposition[:0], c.initialContactID[:0]
-	c.sourceUpdatedAt, c.ingestedAt, c.batchID = c.sourceUpdatedAt[:0], c.ingestedAt[:0], c.batchID[:0]
-	c.sign, c.version = c.sign[:0], c.version[:0]
-	c.bools = [2]uint8{0, 1}
+	c.metaCols.reset()
 }
 
-func (c *contactCols) rows() int { return len(c.sign) }
+func (c *contactCols) rows() int { return len(c.startedAt) }
 
-func (c *contactCols) add(x *ingest.Contact, m rowMeta) {
-	c.source = append(c.source, x.Source)
-	c.contactID = append(c.contactID, x.ContactID)
-	c.channel = append(c.channel, x.Channel)
-	c.direction = append(c.direction, x.Direction)
-	c.queue = append(c.queue, x.Queue)
-	c.team = append(c.team, x.Team)
-	c.site = append(c.site, x.Site)
-	c.agentID = append(c.agentID, x.AgentID)
-	c.customerID = append(c.customerID, x.CustomerID)
-	c.startedAt = append(c.startedAt, x.StartedAt)
-	c.answeredAt = append(c.answeredAt, x.AnsweredAt)
-	c.endedAt = append(c.endedAt, x.EndedAt)
+// grow makes room for n more rows, and text for as many more as it holds
+// (append alone would grow a large buffer by 1.25x at a time, allocating
+// it several times over).
+func (c *contactCols) grow(n int) {
+	for i := range c.text {
+		c.text[i].grow(n, len(c.text[i].data))
+	}
+	for _, s := range [...]*[]uint32{&c.startedAt, &c.answeredAt, &c.endedAt, &c.sourceUpdatedAt, &c.waitS, &c.talkS, &c.holdS, &c.acwS} {
+		*s = slices.Grow(*s, n)
+	}
+	c.holdCount, c.unanswered = slices.Grow(c.holdCount, n), slices.Grow(c.unanswered, n)
+	for _, s := range [...]*[]uint8{&c.abandoned, &c.transferred, &c.resolved} {
+		*s = slices.Grow(*s, n)
+	}
+}
+
+func (c *contactCols) keyBytes(i int) (source, id []byte) {
+	return c.text[ccSource].at(i), c.text[ccContactID].at(i)
+}
+
+func (c *contactCols) push(x *ingest.Contact) {
+	t := &c.text
+	t[ccSource].push(x.Source)
+	t[ccContactID].push(x.ContactID)
+	t[ccChannel].push(x.Channel)
+	t[ccDirection].push(x.Direction)
+	t[ccQueue].push(x.Queue)
+	t[ccTeam].push(x.Team)
+	t[ccSite].push(x.Site)
+	t[ccAgentID].push(x.AgentID)
+	t[ccCustomerID].push(x.CustomerID)
+	t[ccDisposition].push(x.Disposition)
+	t[ccInitialContactID].push(x.InitialContactID)
+	c.startedAt = append(c.startedAt, unix(x.StartedAt))
+	if x.AnsweredAt != nil {
+		c.answeredAt, c.unanswered = append(c.answeredAt, unix(*x.AnsweredAt)), append(c.unanswered, false)
+	} else {
+		c.answeredAt, c.unanswered = append(c.answeredAt, 0), append(c.unanswered, true)
+	}
+	c.endedAt = append(c.endedAt, unix(x.EndedAt))
 	c.waitS = append(c.waitS, x.WaitS)
 	c.talkS = append(c.talkS, x.TalkS)
 	c.holdS = append(c.holdS, x.HoldS)
@@ -105,40 +443,91 @@ func (c *contactCols) add(x *ingest.Contact, m rowMeta) {
 	c.acwS = append(c.acwS, x.AcwS)
 	c.abandoned = append(c.abandoned, b2u(x.Abandoned))
 	c.transferred = append(c.transferred, b2u(x.Transferred))
-	c.resolved = append(c.resolved, c.optBool(x.Resolved))
-	c.disposition = append(c.disposition, x.Disposition)
-	c.initialContactID = append(c.initialContactID, x.InitialContactID)
-	c.sourceUpdatedAt = append(c.sourceUpdatedAt, x.SourceUpdatedAt)
-	c.ingestedAt = append(c.ingestedAt, m.ingestedAt)
-	c.batchID = append(c.batchID, m.batchID)
-	c.sign = append(c.sign, m.sign)
-	c.version = append(c.version, m.version)
+	c.resolved = append(c.resolved, boolOrNull(x.Resolved))
+	c.sourceUpdatedAt = append(c.sourceUpdatedAt, unix(x.SourceUpdatedAt))
 }
 
-// optBool points into the builder's own 0 and 1, so a nullable flag costs
-// no allocation.
-func (c *contactCols) optBool(b *bool) *uint8 {
-	if b == nil {
-		return nil
+func (c *contactCols) add(x *ingest.Contact, m rowMeta) {
+	c.push(x)
+	c.metaCols.add(m)
+}
+
+func (c *contactCols) updated(i int) int64 { return int64(c.sourceUpdatedAt[i]) }
+
+func (c *contactCols) meta(i int) rowMeta { return c.metaCols.row(i) }
+
+func (c *contactCols) cancel(i int) { c.sign[i] = -1 }
+
+func (c *contactCols) record(i int) ingest.Contact {
+	t := &c.text
+	x := ingest.Contact{
+		Source: t[ccSource].str(i), ContactID: t[ccContactID].str(i), Channel: t[ccChannel].str(i),
+		Direction: t[ccDirection].str(i), Queue: t[ccQueue].str(i), Team: t[ccTeam].str(i),
+		Site: t[ccSite].str(i), AgentID: t[ccAgentID].str(i), CustomerID: t[ccCustomerID].str(i),
+		StartedAt: timeOf(c.startedAt[i]), EndedAt: timeOf(c.endedAt[i]), WaitS: c.waitS[i], TalkS: c.talkS[i],
+		HoldS: c.holdS[i], HoldCount: c.holdCount[i], AcwS: c.acwS[i], Abandoned: c.abandoned[i] == 1,
+		Transferred: c.transferred[i] == 1, Disposition: t[ccDisposition].str(i),
+		InitialContactID: t[ccInitialContactID].str(i), SourceUpdatedAt: timeOf(c.sourceUpdatedAt[i]),
 	}
-	if *b {
-		return &c.bools[1]
+	if !c.unanswered[i] {
+		at := timeOf(c.answeredAt[i])
+		x.AnsweredAt = &at
 	}
-	return &c.bools[0]
+	if c.resolved[i] != noU8 {
+		b := c.resolved[i] == 1
+		x.Resolved = &b
+	}
+	return x
+}
+
+func (c *contactCols) stamp(ingestedAt time.Time, batchID string, version uint64) {
+	c.metaCols.stamp(ingestedAt, batchID, version)
+}
+
+func (c *contactCols) appendTo(b driver.Batch, from, to int) error {
+	e := &c.enc
+	defer e.done()
+	for i := ccSource; i <= ccCustomerID; i++ {
+		if err := c.text[i].appendTo(b, e, i, from, to); err != nil {
+			return err
+		}
+	}
+	if err := appendColumns(b, 9, e.timesOf(c.startedAt[from:to])); err != nil {
+		return err
+	}
+	if err := appendColumns(b, 10, e.nullTimes(c.answeredAt[from:to], c.unanswered[from:to])); err != nil {
+		return err
+	}
+	if err := appendColumns(b, 11, e.timesOf(c.endedAt[from:to])); err != nil {
+		return err
+	}
+	err := appendColumns(b, 12, c.waitS[from:to], c.talkS[from:to], c.holdS[from:to],
+		c.holdCount[from:to], c.acwS[from:to], c.abandoned[from:to], c.transferred[from:to],
+		e.nullU8s(c.resolved[from:to]))
+	if err != nil {
+		return err
+	}
+	if err := c.text[ccDisposition].appendTo(b, e, 20, from, to); err != nil {
+		return err
+	}
+	if err := c.text[ccInitialContactID].appendTo(b, e, 21, from, to); err != nil {
+		return err
+	}
+	if err := appendColumns(b, 22, e.timesOf(c.sourceUpdatedAt[from:to])); err != nil {
+		return err
+	}
+	return c.metaCols.appendTo(b, e, 23, from, to)
 }
 
 func (c *contactCols) values() []any {
-	return []any{c.source, c.contactID, c.channel, c.direction, c.queue, c.team, c.site, c.agentID,
-		c.customerID, c.startedAt, c.answeredAt, c.endedAt, c.waitS, c.talkS, c.holdS,
-		c.holdCount, c.acwS, c.abandoned, c.transferred, c.resolved, c.disposition,
-		c.initialContactID, c.sourceUpdatedAt, c.ingestedAt, c.batchID, c.sign, c.version}
-}
-
-func b2u(b bool) uint8 {
-	if b {
-		return 1
-	}
-	return 0
+	t := &c.text
+	v := []any{t[ccSource].values(), t[ccContactID].values(), t[ccChannel].values(),
+		t[ccDirection].values(), t[ccQueue].values(), t[ccTeam].values(), t[ccSite].values(),
+		t[ccAgentID].values(), t[ccCustomerID].values(), timesOf(c.startedAt),
+		nullTimes(c.answeredAt, c.unanswered), timesOf(c.endedAt), c.waitS, c.talkS, c.holdS,
+		c.holdCount, c.acwS, c.abandoned, c.transferred, nullU8s(c.resolved),
+		t[ccDisposition].values(), t[ccInitialContactID].values(), timesOf(c.sourceUpdatedAt)}
+	return append(v, c.metaCols.values()...)
 }
 
 var surveyColumns = []string{
@@ -151,60 +540,138 @@ func (s *Store) surveysTable() *replacing[ingest.Survey] {
 		table:   "surveys",
 		columns: surveyColumns,
 		keyCol:  "response_id",
-		mu:      &s.surveysMu,
-		key:     func(x *ingest.Survey) rowKey { return rowKey{x.Source, x.ResponseID} },
-		// Responses carry no update time: the newer ingest wins.
-		supersedes: func(n, old *ingest.Survey) bool { return true },
-		scan:       scanSurvey,
+		locks:   s.surveyLocks,
+		newCols: func() rowCols[ingest.Survey] { return &surveyCols{} },
+		scan:    func(r driver.Rows, c rowCols[ingest.Survey]) error { return scanSurvey(r, c.(*surveyCols)) },
 	}
 }
 
-func scanSurvey(rows driver.Rows) (storedRow[ingest.Survey], error) {
-	var r storedRow[ingest.Survey]
-	x := &r.rec
+// scanSurvey appends the row rows is on (the columns of surveyColumns)
+// to c.
+func scanSurvey(rows driver.Rows, c *surveyCols) error {
+	var (
+		x ingest.Survey
+		m rowMeta
+	)
 	err := rows.Scan(&x.Source, &x.ResponseID, &x.ContactID, &x.AgentID, &x.RespondedAt,
-		&x.NPS, &x.CSAT, &x.CES, &x.Comment, &r.meta.ingestedAt, &r.meta.batchID, &r.meta.sign,
-		&r.meta.version)
-	return r, err
+		&x.NPS, &x.CSAT, &x.CES, &x.Comment, &m.ingestedAt, &m.batchID, &m.sign, &m.version)
+	if err != nil {
+		return err
+	}
+	c.add(&x, m)
+	return nil
 }
 
+// surveyCols holds survey rows column by column. Responses carry no
+// update time: the later row of a flush and the newer ingest win.
 type surveyCols struct {
-	source, responseID, contactID, agentID []string
-	respondedAt, ingestedAt                []time.Time
-	nps, csat, ces                         []*uint8
-	comment, batchID                       []string
-	sign                                   []int8
-	version                                []uint64
+	source, responseID, contactID, agentID strCol
+	respondedAt                            []uint32
+	nps, csat, ces                         []uint8
+	comment                                strCol
+	metaCols
+	enc encoder
+}
+
+var _ rowCols[ingest.Survey] = (*surveyCols)(nil)
+
+func (c *surveyCols) text() [5]*strCol {
+	return [5]*strCol{&c.source, &c.responseID, &c.contactID, &c.agentID, &c.comment}
 }
 
 func (c *surveyCols) reset() {
-	c.source, c.responseID, c.contactID, c.agentID = c.source[:0], c.responseID[:0], c.contactID[:0], c.agentID[:0]
-	c.respondedAt, c.ingestedAt = c.respondedAt[:0], c.ingestedAt[:0]
-	c.nps, c.csat, c.ces = c.nps[:0], c.csat[:0], c.ces[:0]
-	c.comment, c.batchID, c.sign, c.version = c.comment[:0], c.batchID[:0], c.sign[:0], c.version[:0]
+	for _, s := range c.text() {
+		s.reset()
+	}
+	c.respondedAt, c.nps, c.csat, c.ces = c.respondedAt[:0], c.nps[:0], c.csat[:0], c.ces[:0]
+	c.metaCols.reset()
 }
 
-func (c *surveyCols) rows() int { return len(c.sign) }
+func (c *surveyCols) rows() int { return len(c.respondedAt) }
+
+// grow makes room for n more rows, and text for as many more as it holds.
+func (c *surveyCols) grow(n int) {
+	for _, s := range c.text() {
+		s.grow(n, len(s.data))
+	}
+	c.respondedAt = slices.Grow(c.respondedAt, n)
+	c.nps, c.csat, c.ces = slices.Grow(c.nps, n), slices.Grow(c.csat, n), slices.Grow(c.ces, n)
+}
+
+func (c *surveyCols) keyBytes(i int) (source, id []byte) {
+	return c.source.at(i), c.responseID.at(i)
+}
+
+func (c *surveyCols) push(x *ingest.Survey) {
+	c.source.push(x.Source)
+	c.responseID.push(x.ResponseID)
+	c.contactID.push(x.ContactID)
+	c.agentID.push(x.AgentID)
+	c.respondedAt = append(c.respondedAt, unix(x.RespondedAt))
+	c.nps = append(c.nps, u8OrNull(x.NPS))
+	c.csat = append(c.csat, u8OrNull(x.CSAT))
+	c.ces = append(c.ces, u8OrNull(x.CES))
+	c.comment.push(x.Comment)
+}
 
 func (c *surveyCols) add(x *ingest.Survey, m rowMeta) {
-	c.source = append(c.source, x.Source)
-	c.responseID = append(c.responseID, x.ResponseID)
-	c.contactID = append(c.contactID, x.ContactID)
-	c.agentID = append(c.agentID, x.AgentID)
-	c.respondedAt = append(c.respondedAt, x.RespondedAt)
-	c.nps = append(c.nps, x.NPS)
-	c.csat = append(c.csat, x.CSAT)
-	c.ces = append(c.ces, x.CES)
-	c.comment = append(c.comment, x.Comment)
-	c.ingestedAt = append(c.ingestedAt, m.ingestedAt)
-	c.batchID = append(c.batchID, m.batchID)
-	c.sign = append(c.sign, m.sign)
-	c.version = append(c.version, m.version)
+	c.push(x)
+	c.metaCols.add(m)
+}
+
+func (c *surveyCols) updated(i int) int64 { return 0 }
+
+func (c *surveyCols) meta(i int) rowMeta { return c.metaCols.row(i) }
+
+func (c *surveyCols) cancel(i int) { c.sign[i] = -1 }
+
+func (c *surveyCols) record(i int) ingest.Survey {
+	x := ingest.Survey{
+		Source: c.source.str(i), ResponseID: c.responseID.str(i), ContactID: c.contactID.str(i),
+		AgentID: c.agentID.str(i), RespondedAt: timeOf(c.respondedAt[i]), Comment: c.comment.str(i),
+	}
+	for _, f := range [...]struct {
+		v   uint8
+		dst **uint8
+	}{{c.nps[i], &x.NPS}, {c.csat[i], &x.CSAT}, {c.ces[i], &x.CES}} {
+		if f.v != noU8 {
+			v := f.v
+			*f.dst = &v
+		}
+	}
+	return x
+}
+
+func (c *surveyCols) stamp(ingestedAt time.Time, batchID string, version uint64) {
+	c.metaCols.stamp(ingestedAt, batchID, version)
+}
+
+func (c *surveyCols) appendTo(b driver.Batch, from, to int) error {
+	e := &c.enc
+	defer e.done()
+	for i, s := range [...]*strCol{&c.source, &c.responseID, &c.contactID, &c.agentID} {
+		if err := s.appendTo(b, e, i, from, to); err != nil {
+			return err
+		}
+	}
+	if err := appendColumns(b, 4, e.timesOf(c.respondedAt[from:to])); err != nil {
+		return err
+	}
+	for i, v := range [...][]uint8{c.nps[from:to], c.csat[from:to], c.ces[from:to]} {
+		if err := appendColumns(b, 5+i, e.nullU8s(v)); err != nil {
+			return err
+		}
+	}
+	if err := c.comment.appendTo(b, e, 8, from, to); err != nil {
+		return err
+	}
+	return c.metaCols.appendTo(b, e, 9, from, to)
 }
 
 func (c *surveyCols) values() []any {
-	return []any{c.source, c.responseID, c.contactID, c.agentID, c.respondedAt, c.nps, c.csat,
-		c.ces, c.comment, c.ingestedAt, c.batchID, c.sign, c.version}
+	v := []any{c.source.values(), c.responseID.values(), c.contactID.values(), c.agentID.values(),
+		timesOf(c.respondedAt), nullU8s(c.nps), nullU8s(c.csat), nullU8s(c.ces), c.comment.values()}
+	return append(v, c.metaCols.values()...)
 }
 
 // The tables below take rows as they come; ReplacingMergeTree keeps the

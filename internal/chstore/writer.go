@@ -7,18 +7,21 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/servicecard/servicecard/ingest"
 )
 
 // Writer is the ingest.Writer of one batch. It buffers rows per table
-// and flushes them when FlushRows are waiting or FlushInterval has passed,
-// whichever comes first. A flush runs in the background while the next
-// buffer fills (one flush at a time, so each flush sees the rows of the
-// previous one); a database error of a flush is returned by the next call
-// and by Close, and fails the writer. Bad rows are never errors: they are
-// stored as rejects.
+// and flushes them when FlushRows (or FlushBytes) are waiting or
+// FlushInterval has passed, whichever comes first. A flush runs in the
+// background while the next buffer fills (one flush at a time, so each
+// flush sees the rows of the previous one); a database error of a flush
+// is returned by the next call and by Close, and fails the writer. Bad
+// rows are never errors: they are stored as rejects.
 type Writer struct {
 	st        *Store
 	batch     ingest.Batch
@@ -30,8 +33,8 @@ type Writer struct {
 	spare      *buffers // the other buffer; nil while a flush holds it
 	inflight   chan flushResult
 	roster     roster // loaded once per batch
-	ccols      contactCols
-	scols      surveyCols
+	cscratch   []laneScratch[ingest.Contact]
+	sscratch   []laneScratch[ingest.Survey]
 	lastFlush  time.Time
 	err        error // sticky: the first database error
 	closed     bool
@@ -43,28 +46,46 @@ type Writer struct {
 	done chan struct{}
 }
 
-// buffers hold the rows of one flush.
+// buffers hold the rows of one flush; contacts and surveys by lane.
 type buffers struct {
-	contacts  []ingest.Contact
-	surveys   []ingest.Survey
+	contacts  []*contactCols
+	surveys   []*surveyCols
 	agents    []ingest.Agent
 	states    []ingest.AgentState
 	schedules []ingest.Schedule
 	rejects   []ingest.Reject
-	n         int
+	n         int // rows
+	bytes     int // about what the rows take
+}
+
+// Row sizes for buffers.bytes: the fixed part of a buffered row (its
+// numbers, offsets and meta), to which its text adds its length.
+const (
+	contactRowBytes = 160
+	surveyRowBytes  = 96
+	otherRowBytes   = 160
+)
+
+func newBuffers(lanes int) *buffers {
+	b := &buffers{contacts: make([]*contactCols, lanes), surveys: make([]*surveyCols, lanes)}
+	for i := range lanes {
+		b.contacts[i], b.surveys[i] = &contactCols{}, &surveyCols{}
+	}
+	return b
 }
 
 func (b *buffers) reset() {
+	for i := range b.contacts {
+		b.contacts[i].reset()
+		b.surveys[i].reset()
+	}
 	// clear drops the strings the rows point to, then keep the capacity.
-	clear(b.contacts)
-	clear(b.surveys)
 	clear(b.agents)
 	clear(b.states)
 	clear(b.schedules)
 	clear(b.rejects)
-	b.contacts, b.surveys, b.agents = b.contacts[:0], b.surveys[:0], b.agents[:0]
-	b.states, b.schedules, b.rejects = b.states[:0], b.schedules[:0], b.rejects[:0]
-	b.n = 0
+	b.agents, b.states, b.schedules, b.rejects = b.agents[:0], b.states[:0], b.schedules[:0], b.rejects[:0]
+	b.n, b.bytes = 0, 0
 }
 
 type flushResult struct {
@@ -88,8 +109,10 @@ func (s *Store) Begin(ctx context.Context, b ingest.Batch) (ingest.Writer, error
 		batch:     b,
 		ctx:       ctx,
 		startedAt: time.Now().UTC().Truncate(time.Second),
-		buf:       &buffers{},
-		spare:     &buffers{},
+		buf:       newBuffers(s.lanes.n),
+		spare:     newBuffers(s.lanes.n),
+		cscratch:  make([]laneScratch[ingest.Contact], s.lanes.n),
+		sscratch:  make([]laneScratch[ingest.Survey], s.lanes.n),
 		lastFlush: time.Now(),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
@@ -173,7 +196,7 @@ func (w *Writer) add(put func(b *buffers) error) error {
 		return err
 	}
 	w.buf.n++
-	if w.buf.n >= w.st.opt.FlushRows {
+	if w.buf.n >= w.st.opt.FlushRows || w.buf.bytes >= w.st.opt.FlushBytes {
 		return w.startFlushLocked()
 	}
 	return nil
@@ -249,24 +272,20 @@ func (w *Writer) flushLocked(ctx context.Context) error {
 }
 
 // write stores one buffer. Only one write runs at a time per writer (it
-// uses the writer's column builders); the store's table locks order it
+// uses the writer's lane scratch); the store's lane locks order it
 // against other writers.
 func (w *Writer) write(ctx context.Context, b *buffers) (superseded int64, err error) {
 	now := time.Now().UTC().Truncate(time.Second)
 	meta := rowMeta{ingestedAt: now, batchID: w.batch.ID}
-	if len(b.contacts) > 0 {
-		n, err := w.st.contactsTable().write(ctx, w.st, b.contacts, &w.ccols, now, w.batch.ID)
-		if err != nil {
-			return superseded, err
-		}
-		superseded += int64(n)
+	n, err := writeLanes(ctx, w.st, w.st.contactsTable(), b.contacts, w.cscratch, now, w.batch.ID)
+	superseded += n
+	if err != nil {
+		return superseded, err
 	}
-	if len(b.surveys) > 0 {
-		n, err := w.st.surveysTable().write(ctx, w.st, b.surveys, &w.scols, now, w.batch.ID)
-		if err != nil {
-			return superseded, err
-		}
-		superseded += int64(n)
+	n, err = writeLanes(ctx, w.st, w.st.surveysTable(), b.surveys, w.sscratch, now, w.batch.ID)
+	superseded += n
+	if err != nil {
+		return superseded, err
 	}
 	if len(b.agents) > 0 {
 		meta.version = w.st.versions(len(b.agents))
@@ -294,6 +313,27 @@ func (w *Writer) write(ctx context.Context, b *buffers) (superseded int64, err e
 	return superseded, nil
 }
 
+// writeLanes writes the lanes of one replacing table in parallel and
+// returns how many rows were superseded.
+func writeLanes[R any, C rowCols[R]](ctx context.Context, s *Store, t *replacing[R], lanes []C, scratch []laneScratch[R], ingestedAt time.Time, batchID string) (int64, error) {
+	var (
+		g          errgroup.Group
+		superseded atomic.Int64
+	)
+	for i, in := range lanes {
+		if in.rows() == 0 {
+			continue
+		}
+		g.Go(func() error {
+			n, err := t.write(ctx, s, i, in, &scratch[i], ingestedAt, batchID)
+			superseded.Add(int64(n))
+			return err
+		})
+	}
+	err := g.Wait()
+	return superseded.Load(), err
+}
+
 // Contact buffers a contact leg; a missing team or site is filled from
 // the roster entry of its agent valid when the contact started.
 func (w *Writer) Contact(c ingest.Contact) error {
@@ -317,7 +357,14 @@ func (w *Writer) Contact(c ingest.Contact) error {
 				}
 			}
 		}
-		b.contacts = append(b.contacts, c)
+		cols := b.contacts[w.st.lanes.of(rowKey{c.Source, c.ContactID})]
+		if n := cols.rows(); n == cap(cols.startedAt) {
+			cols.grow(max(n, 1024))
+		}
+		cols.push(&c)
+		b.bytes += contactRowBytes + len(c.Source) + len(c.ContactID) + len(c.Channel) + len(c.Direction) +
+			len(c.Queue) + len(c.Team) + len(c.Site) + len(c.AgentID) + len(c.CustomerID) +
+			len(c.Disposition) + len(c.InitialContactID)
 		w.ok++
 		return nil
 	})
@@ -325,28 +372,57 @@ func (w *Writer) Contact(c ingest.Contact) error {
 
 // Survey buffers a survey response.
 func (w *Writer) Survey(x ingest.Survey) error {
-	return w.add(func(b *buffers) error { b.surveys = append(b.surveys, x); w.ok++; return nil })
+	return w.add(func(b *buffers) error {
+		cols := b.surveys[w.st.lanes.of(rowKey{x.Source, x.ResponseID})]
+		if n := cols.rows(); n == cap(cols.respondedAt) {
+			cols.grow(max(n, 1024))
+		}
+		cols.push(&x)
+		b.bytes += surveyRowBytes + len(x.Source) + len(x.ResponseID) + len(x.ContactID) + len(x.AgentID) + len(x.Comment)
+		w.ok++
+		return nil
+	})
 }
 
 // Agent buffers a roster row. Contacts of the same batch do not see it:
 // the roster is read when the batch begins.
 func (w *Writer) Agent(x ingest.Agent) error {
-	return w.add(func(b *buffers) error { b.agents = append(b.agents, x); w.ok++; return nil })
+	return w.add(func(b *buffers) error {
+		b.agents = append(b.agents, x)
+		b.bytes += otherRowBytes + len(x.Name) + len(x.Team) + len(x.Site) + len(x.Supervisor)
+		w.ok++
+		return nil
+	})
 }
 
 // State buffers an agent state interval.
 func (w *Writer) State(x ingest.AgentState) error {
-	return w.add(func(b *buffers) error { b.states = append(b.states, x); w.ok++; return nil })
+	return w.add(func(b *buffers) error {
+		b.states = append(b.states, x)
+		b.bytes += otherRowBytes + len(x.Reason)
+		w.ok++
+		return nil
+	})
 }
 
 // Schedule buffers a planned activity interval.
 func (w *Writer) Schedule(x ingest.Schedule) error {
-	return w.add(func(b *buffers) error { b.schedules = append(b.schedules, x); w.ok++; return nil })
+	return w.add(func(b *buffers) error {
+		b.schedules = append(b.schedules, x)
+		b.bytes += otherRowBytes
+		w.ok++
+		return nil
+	})
 }
 
 // Reject buffers a rejected row for ingest_rejects.
 func (w *Writer) Reject(x ingest.Reject) error {
-	return w.add(func(b *buffers) error { b.rejects = append(b.rejects, x); w.rejected++; return nil })
+	return w.add(func(b *buffers) error {
+		b.rejects = append(b.rejects, x)
+		b.bytes += otherRowBytes + len(x.Raw) + len(x.Field) + len(x.Reason)
+		w.rejected++
+		return nil
+	})
 }
 
 // Close flushes what is buffered and records the batch's outcome from s
