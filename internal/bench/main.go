@@ -1,183 +1,178 @@
-// Command bench prints servicecard's benchmark tables (`make bench`):
-// ingest of a generated generic contacts CSV by `servicecard ingest`
-// beside clickhouse-client loading the same file into an equivalent table,
-// in the same run, on the same throwaway server.
+// Command bench prints servicecard's benchmark tables (`make bench`), each
+// beside clickhouse-client doing the same work in the same run, on the
+// same throwaway server:
 //
-// Usage: go run ./internal/bench [-rows 2000000] [-runs 3] [-bin bin/servicecard]
+//   - ingest: a generated generic contacts CSV loaded by `servicecard
+//     ingest` and by clickhouse-client into an equivalent table;
+//   - scorecard: p50/p95 latency of three scorecard requests to the real
+//     HTTP API (org weekly trend over a year, team monthly, agent monthly
+//     of one team) beside a raw SQL query computing the same grouping
+//     from contacts FINAL and surveys, at 1M and 10M generated contacts,
+//     with the engine's per-statement timing read from the query log;
+//   - throughput: the executive org scorecard of one quarter under 50
+//     concurrent clients, on each data set.
+//
+// Contacts for the scorecard tables are generated inside ClickHouse
+// (INSERT ... SELECT FROM numbers), so they pass through the rollup view
+// exactly as ingested ones do and never sit in this process's memory.
+//
+// Slow queries get fewer repetitions than asked (see -budget), so the run
+// stays bounded whatever the engine's speed; the tables say how many.
+//
+// Usage: go run ./internal/bench [-tables ingest,scorecard,throughput]
+// [-rows 2000000] [-runs 3] [-sizes 1000000,10000000] [-huge] [-reps 30]
+// [-warmups 3] [-budget 30s] [-clients 50] [-duration 10s] [-grace 30s]
 package main
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
-	"syscall"
-	"text/tabwriter"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
-
 	"github.com/servicecard/servicecard/internal/chserver"
-	"github.com/servicecard/servicecard/internal/demo"
 )
 
+// options are the command's flags.
+type options struct {
+	tables []string // ingest, scorecard, throughput
+
+	// ingest
+	rows, runs int
+	bin        string
+
+	// scorecard
+	sizes   []int
+	reps    int
+	warmups int
+	budget  time.Duration
+
+	// throughput
+	clients  int
+	duration time.Duration
+	grace    time.Duration
+}
+
+var allTables = []string{"ingest", "scorecard", "throughput"}
+
 func main() {
-	rows := flag.Int("rows", 2_000_000, "rows in the generated contacts CSV")
-	runs := flag.Int("runs", 3, "runs per loader (the median is reported)")
-	bin := flag.String("bin", "bin/servicecard", "servicecard binary")
+	var o options
+	tables := flag.String("tables", strings.Join(allTables, ","), "tables to print: ingest, scorecard, throughput")
+	flag.IntVar(&o.rows, "rows", 2_000_000, "ingest: rows in the generated contacts CSV")
+	flag.IntVar(&o.runs, "runs", 3, "ingest: runs per loader (the median is reported)")
+	flag.StringVar(&o.bin, "bin", "bin/servicecard", "ingest: servicecard binary")
+	sizes := flag.String("sizes", "1000000,10000000", "scorecard: contact counts to generate, comma-separated")
+	huge := flag.Bool("huge", false, "scorecard: also 100M contacts (about 9 GB of disk and an hour or more here)")
+	flag.IntVar(&o.reps, "reps", 30, "scorecard: measured repetitions per query")
+	flag.IntVar(&o.warmups, "warmups", 3, "scorecard: unmeasured repetitions first")
+	flag.DurationVar(&o.budget, "budget", 30*time.Second, "scorecard: time per query and size after which repetitions stop early (at least one is measured)")
+	flag.IntVar(&o.clients, "clients", 50, "throughput: concurrent clients")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "throughput: how long the clients run (on each data set)")
+	flag.DurationVar(&o.grace, "grace", 30*time.Second, "throughput: how long requests still running at the end may take before they are cancelled")
 	flag.Parse()
-	if err := run(context.Background(), *rows, *runs, *bin); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+
+	o.tables = strings.Split(*tables, ",")
+	for _, t := range o.tables {
+		if !slices.Contains(allTables, t) {
+			fatal(fmt.Errorf("unknown table %q (want %s)", t, strings.Join(allTables, ", ")))
+		}
+	}
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1000 {
+			fatal(fmt.Errorf("-sizes: %q is not a count of at least 1000", s))
+		}
+		o.sizes = append(o.sizes, n)
+	}
+	if *huge {
+		o.sizes = append(o.sizes, 100_000_000)
+	}
+	if o.reps < 1 || o.clients < 1 {
+		fatal(errors.New("-reps and -clients must be at least 1"))
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(context.Background(), o, os.Stdout, log); err != nil {
+		fatal(err)
 	}
 }
 
-type result struct {
-	name    string
-	seconds []float64
-	maxRSS  int64 // KiB, largest over runs
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
 }
 
-func (r result) median() float64 {
-	s := append([]float64(nil), r.seconds...)
-	sort.Float64s(s)
-	return s[len(s)/2]
-}
-
-func run(ctx context.Context, rows, runs int, bin string) error {
+// run starts one throwaway ClickHouse server and prints the chosen tables
+// to out; progress goes to log.
+func run(ctx context.Context, o options, out io.Writer, log *slog.Logger) error {
 	dir, err := os.MkdirTemp("", "servicecard-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-
-	file := filepath.Join(dir, "contacts.csv")
-	if err := writeCSV(file, rows); err != nil {
-		return err
+	client, err := exec.LookPath("clickhouse-client")
+	if err != nil {
+		return fmt.Errorf("clickhouse-client not found (apt-get install -y clickhouse-client): %w", err)
 	}
-	fi, _ := os.Stat(file)
-	fmt.Printf("generated %s: %d rows, %.0f MB\n", filepath.Base(file), rows, float64(fi.Size())/1e6)
-
+	start, startLoad := time.Now(), loadAverage()
 	srv, err := chserver.Start(ctx, chserver.Options{Dir: filepath.Join(dir, "ch")})
 	if err != nil {
 		return err
 	}
 	defer srv.Stop()
-	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{srv.Addr}})
-	if err != nil {
-		return err
+	log.Info("clickhouse server up", "addr", srv.Addr, "load", loadAverage())
+
+	h := harness{addr: srv.Addr, client: client, log: log, out: out, dsn: func(n int) string {
+		return srv.DSN(fmt.Sprintf("bench_%d", n))
+	}}
+	if slices.Contains(o.tables, "ingest") {
+		if err := h.ingestTable(ctx, dir, o.rows, o.runs, o.bin); err != nil {
+			return fmt.Errorf("ingest: %w", err)
+		}
 	}
-	defer conn.Close()
-
-	client, err := exec.LookPath("clickhouse-client")
-	if err != nil {
-		return fmt.Errorf("clickhouse-client not found (apt-get install -y clickhouse-client): %w", err)
-	}
-	port := srv.Addr[strings.LastIndex(srv.Addr, ":")+1:]
-
-	ref := result{name: "clickhouse-client INSERT FORMAT CSVWithNames"}
-	ours := result{name: "servicecard ingest (validate, dedupe, rollups)"}
-	for i := 0; i < runs; i++ {
-		db := fmt.Sprintf("ref%d", i)
-		for _, q := range []string{"CREATE DATABASE " + db, fmt.Sprintf(refTable, db)} {
-			if err := conn.Exec(ctx, q); err != nil {
-				return fmt.Errorf("%s: %w", q, err)
-			}
-		}
-		secs, rss, err := timed(file, client, "--port", port, "--database", db,
-			"--date_time_input_format=best_effort", "--query", "INSERT INTO contacts_ref FORMAT CSVWithNames")
-		if err != nil {
-			return fmt.Errorf("clickhouse-client: %w", err)
-		}
-		ref.seconds, ref.maxRSS = append(ref.seconds, secs), max(ref.maxRSS, rss)
-
-		os.Setenv("SERVICECARD_CLICKHOUSE_DSN", srv.DSN(fmt.Sprintf("ours%d", i)))
-		// Migrations are applied before the clock starts: they are not ingest work.
-		if _, _, err := timed("", bin, "migrate"); err != nil {
-			return fmt.Errorf("servicecard migrate: %w", err)
-		}
-		secs, rss, err = timed("", bin, "ingest", "--kind", "contacts", "--format", "csv", "--json", file)
-		if err != nil {
-			return fmt.Errorf("servicecard ingest: %w", err)
-		}
-		ours.seconds, ours.maxRSS = append(ours.seconds, secs), max(ours.maxRSS, rss)
-		var n uint64
-		if err := conn.QueryRow(ctx, fmt.Sprintf("SELECT toUInt64(sum(sign)) FROM ours%d.contacts", i)).Scan(&n); err != nil {
+	wantSC, wantTP := slices.Contains(o.tables, "scorecard"), slices.Contains(o.tables, "throughput")
+	if wantSC || wantTP {
+		if _, err := h.scorecardTables(ctx, o, wantSC, wantTP); err != nil {
 			return err
 		}
-		if int(n) != rows {
-			return fmt.Errorf("servicecard ingest loaded %d rows, want %d", n, rows)
-		}
 	}
-
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "loader\trows\tmedian s\trows/s\tratio\tpeak RSS MB\t\n")
-	base := float64(rows) / ref.median()
-	for _, r := range []result{ref, ours} {
-		rps := float64(rows) / r.median()
-		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%.0f\t%.2f\t%.0f\t\n", r.name, rows, r.median(), rps, rps/base, float64(r.maxRSS)/1024)
-	}
-	tw.Flush()
-	fmt.Printf("(%d runs each, median; ratio = rows/s relative to clickhouse-client; goal >= 0.8; RSS of the loader process)\n", runs)
+	fmt.Fprintf(out, "\nmachine: %d CPUs; load average (1, 5, 15 min) at start %s, at end %s; %s in all\n",
+		runtime.NumCPU(), startLoad, loadAverage(), time.Since(start).Round(time.Second))
+	log.Info("bench done", "elapsed", time.Since(start).Round(time.Second), "load", loadAverage())
 	return nil
 }
 
-// timed runs a command with stdin from file (if set) and returns its wall
-// time and peak resident set (KiB).
-func timed(stdin string, name string, args ...string) (float64, int64, error) {
-	cmd := exec.Command(name, args...)
-	cmd.Stderr = os.Stderr
-	if stdin != "" {
-		f, err := os.Open(stdin)
-		if err != nil {
-			return 0, 0, err
-		}
-		defer f.Close()
-		cmd.Stdin = f
-	}
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		return 0, 0, err
-	}
-	secs := time.Since(start).Seconds()
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss
-	}
-	return secs, rss, nil
+// harness is what every table needs: the server, clickhouse-client,
+// where progress and tables go.
+type harness struct {
+	addr   string
+	client string // clickhouse-client path
+	log    *slog.Logger
+	out    io.Writer
+	// dsn names the database of the scorecard data set of n contacts.
+	dsn func(n int) string
 }
 
-func writeCSV(path string, rows int) error {
-	f, err := os.Create(path)
+func (h harness) port() string { return h.addr[strings.LastIndex(h.addr, ":")+1:] }
+
+// loadAverage is the 1-minute load average (the machine may be shared).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
 	if err != nil {
-		return err
+		return "?"
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	to := time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)
-	if err := demo.WriteContactsCSV(w, rows, 1, to.AddDate(0, -3, 0), to); err != nil {
-		f.Close()
-		return err
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
 	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return strings.Join(f[:3], " ")
 }
-
-// refTable is the reference: the same columns as servicecard's contacts
-// (booleans as Enum8 so 'true'/'false' text loads into one byte).
-const refTable = `CREATE TABLE %s.contacts_ref (
-	contact_id String, source String, channel String, direction String, queue String,
-	team String, site String, agent_id String, customer_id String,
-	started_at DateTime('UTC'), answered_at Nullable(DateTime('UTC')), ended_at DateTime('UTC'),
-	wait_s UInt32, talk_s UInt32, hold_s UInt32, hold_count UInt16, acw_s UInt32,
-	abandoned Enum8('false' = 0, 'true' = 1), transferred Enum8('false' = 0, 'true' = 1),
-	resolved Nullable(Enum8('false' = 0, 'true' = 1)),
-	disposition String, initial_contact_id String, source_updated_at DateTime('UTC')
-) ENGINE = MergeTree PARTITION BY toYYYYMM(started_at) ORDER BY (source, contact_id)`
