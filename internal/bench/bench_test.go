@@ -76,8 +76,10 @@ func TestScorecardAndThroughput(t *testing.T) {
 			}
 		})
 	}
-	if len(res.prototypes) != 3 {
-		t.Errorf("%d prototypes, want 3", len(res.prototypes))
+	// Daily facts for the 3 queries, and, when the engine's snapshots
+	// exist, their read on 2 tables each.
+	if len(res.prototypes) != 3 && len(res.prototypes) != 9 {
+		t.Errorf("%d prototypes, want 3 or 9", len(res.prototypes))
 	}
 	for _, p := range res.prototypes {
 		if len(p.secs) == 0 || p.check.rows == 0 || p.check.same != p.check.rows {

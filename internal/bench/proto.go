@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -142,6 +143,90 @@ func (h harness) prototypes(ctx context.Context, conn driver.Conn, db string, cf
 			}
 		}
 		out = append(out, p)
+	}
+	reads, err := h.snapshotReads(ctx, conn, db, cfg, measured[0].n, o)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, reads...), nil
+}
+
+// protoScorecards is the engine's scorecards table with small granules:
+// the same key, so a level, grain and range reads a few hundred rows of
+// cards instead of whole 8192-row granules.
+const protoScorecards = `CREATE TABLE IF NOT EXISTS proto_scorecards AS scorecards
+ENGINE = ReplacingMergeTree(computed_at) ORDER BY (level, grain, key, period_start) SETTINGS index_granularity = 256`
+
+// snapshotReads times the engine's snapshot read of each query (when the
+// snapshots exist: serve computes them in the background) on its own
+// table and on a copy with index_granularity 256, and checks both give
+// the same cards.
+func (h harness) snapshotReads(ctx context.Context, conn driver.Conn, db string, cfg metrics.Config, n int, o options) ([]prototype, error) {
+	var cols, rows uint64
+	if err := conn.QueryRow(ctx, `SELECT count() FROM system.columns WHERE database = currentDatabase()
+		AND table = 'scorecards' AND name IN ('card', 'team', 'config_version', 'computed_at')`).Scan(&cols); err != nil {
+		return nil, fmt.Errorf("look for snapshots: %w", err)
+	}
+	if cols == 4 {
+		if err := conn.QueryRow(ctx, "SELECT count() FROM scorecards").Scan(&rows); err != nil {
+			return nil, fmt.Errorf("count snapshots: %w", err)
+		}
+	}
+	if rows == 0 {
+		return nil, nil
+	}
+	start := time.Now()
+	for _, q := range []string{protoScorecards, "INSERT INTO proto_scorecards SELECT * FROM scorecards"} {
+		if err := conn.Exec(ctx, q); err != nil {
+			return nil, fmt.Errorf("copy snapshots: %w", err)
+		}
+	}
+	build := time.Since(start)
+	var out []prototype
+	for _, q := range scQueries(cfg) {
+		v, err := url.ParseQuery(q.params)
+		if err != nil {
+			return nil, err
+		}
+		teams := ""
+		if q.team != "" {
+			teams = fmt.Sprintf(" AND (has(['%[1]s'], team) OR (level = 'team' AND has(['%[1]s'], key)))", q.team)
+		}
+		read := func(table string) string {
+			return fmt.Sprintf(`-- bench snapshot read
+SELECT card FROM %s FINAL
+WHERE level = '%s' AND grain = '%s' AND config_version = '%s'
+  AND period_start >= toDate('%s') AND period_start < toDate('%s')%s
+ORDER BY period_start, key`, table, v.Get("level"), v.Get("grain"), cfg.Version(),
+				q.from.Format(time.DateOnly), q.to.Format(time.DateOnly), teams)
+		}
+		engine := prototype{name: q.name + " snapshot read (granules of 8192)", n: n}
+		small := prototype{name: q.name + " snapshot read (granules of 256)", n: n, build: build}
+		begin := time.Now()
+		for r := 0; r < o.reps+o.warmups && (len(engine.secs) == 0 || time.Since(begin) < o.budget); r++ {
+			a, ares, err := h.clickhouseClient(ctx, db, read("scorecards"))
+			if err != nil {
+				return nil, err
+			}
+			b, bres, err := h.clickhouseClient(ctx, db, read("proto_scorecards"))
+			if err != nil {
+				return nil, err
+			}
+			if r == 0 {
+				lines := strings.Count(ares, "\n")
+				engine.check = check{rows: lines, same: lines}
+				small.check = check{rows: lines}
+				if ares == bres {
+					small.check.same = lines
+				} else {
+					small.check.first = "other cards than the engine's table"
+				}
+			}
+			if r >= o.warmups || time.Since(begin) > o.budget/4 {
+				engine.secs, small.secs = append(engine.secs, a), append(small.secs, b)
+			}
+		}
+		out = append(out, engine, small)
 	}
 	return out, nil
 }

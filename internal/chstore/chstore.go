@@ -138,6 +138,15 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chstore: parse dsn: %w", err)
 	}
+	if copt.MaxOpenConns <= 0 {
+		// The API runs two small queries per served scorecard; with
+		// clickhouse-go's default pool (10) fifty concurrent clients
+		// queue for connections. A DSN's max_open_conns still wins.
+		copt.MaxOpenConns = 64
+		if copt.MaxIdleConns <= 0 {
+			copt.MaxIdleConns = 16
+		}
+	}
 	db := copt.Auth.Database
 	if db == "" {
 		db = "default"

@@ -230,7 +230,7 @@ func TestProbe(t *testing.T) {
 			for _, k := range tt.keys {
 				keys.add([]byte(k.source), []byte(k.id))
 			}
-			got, err := tbl.probe(ctx, st, &keys)
+			got, err := tbl.probe(ctx, st, keys.all)
 			if err != nil {
 				t.Fatal(err)
 			}

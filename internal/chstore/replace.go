@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
+	"iter"
 	"slices"
 	"strings"
 	"sync"
@@ -71,6 +72,15 @@ func (k *keyList) add(source, id []byte) {
 }
 
 func (k *keyList) len() int { return len(k.id) }
+
+// all yields the keys.
+func (k *keyList) all(yield func(source, id []byte) bool) {
+	for i := range k.id {
+		if !yield(k.source[i], k.id[i]) {
+			return
+		}
+	}
+}
 
 func (k *keyList) reset() {
 	clear(k.source)
@@ -151,17 +161,18 @@ func (t *replacing[R]) write(ctx context.Context, s *Store, lane int, in rowCols
 
 	// A probe of the flush's key span first: new keys past the stored
 	// ones (a first load) need no lookup at all.
-	keys := &sc.keys
-	defer keys.reset()
-	for i := range n {
-		if win[i] {
-			keys.add(in.keyBytes(i))
+	hit, err := t.probe(ctx, s, func(yield func(source, id []byte) bool) {
+		for i := range n {
+			if win[i] && !yield(in.keyBytes(i)) {
+				return
+			}
 		}
-	}
-	hit, err := t.probe(ctx, s, keys)
+	})
 	if err != nil {
 		return 0, err
 	}
+	keys := &sc.keys
+	defer keys.reset()
 	stored := &sc.stored
 	if stored.rows == nil {
 		stored.rows = t.newCols()
@@ -399,7 +410,7 @@ func (t *replacing[R]) lookupKeys(ctx context.Context, s *Store, keys *keyList, 
 	if keys.len() == 0 {
 		return nil
 	}
-	if hit, err := t.probe(ctx, s, keys); err != nil || !hit {
+	if hit, err := t.probe(ctx, s, keys.all); err != nil || !hit {
 		return err
 	}
 	tbl, err := ext.NewTable("lookup_keys", ext.Column("source", "String"), ext.Column("id", "String"))
@@ -467,22 +478,18 @@ const (
 // probe reports whether any row is stored with a key in the span
 // [min, max] of keys (per source). It reads the primary index and at most
 // the granules the span overlaps, and stops at the first row.
-func (t *replacing[R]) probe(ctx context.Context, s *Store, keys *keyList) (bool, error) {
-	if keys.len() == 0 {
-		return false, nil
-	}
+func (t *replacing[R]) probe(ctx context.Context, s *Store, keys iter.Seq2[[]byte, []byte]) (bool, error) {
 	type span struct {
 		source, lo, hi []byte
 	}
 	var spans []span // few: a run of one source extends its span
 	cur := -1
-	for i, id := range keys.id {
-		src := keys.source[i]
+	for src, id := range keys {
 		if cur < 0 || !bytes.Equal(spans[cur].source, src) {
 			cur = slices.IndexFunc(spans, func(sp span) bool { return bytes.Equal(sp.source, src) })
 			if cur < 0 {
 				if len(spans) == probeMaxSources {
-					return true, nil
+					return true, nil // the caller looks the keys up
 				}
 				spans = append(spans, span{src, id, id})
 				cur = len(spans) - 1
@@ -495,6 +502,9 @@ func (t *replacing[R]) probe(ctx context.Context, s *Store, keys *keyList) (bool
 		} else if bytes.Compare(id, sp.hi) > 0 {
 			sp.hi = id
 		}
+	}
+	if len(spans) == 0 {
+		return false, nil
 	}
 	var q strings.Builder
 	args := make([]any, 0, 3*len(spans))

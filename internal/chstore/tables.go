@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -32,8 +31,10 @@ const sendChunk = 4096
 
 // rowCols holds rows of a replacing table column by column, in the order
 // of the table's insert column list: the record's columns, then
-// ingested_at, batch_id, sign and version (the meta). Buffered rows are
-// pushed without meta; stamp adds it before they are sent.
+// ingested_at, batch_id, sign and version (the meta). Either every row is
+// added with its meta (rows read back by a lookup), or every row is
+// pushed without it (a writer's buffer) and stamp gives them one before
+// they are sent.
 type rowCols[R any] interface {
 	reset()
 	// rows is the number of records held.
@@ -57,12 +58,13 @@ type rowCols[R any] interface {
 	cancel(i int)
 	// record returns row i as a record.
 	record(i int) R
-	// stamp gives the rows without meta sign +1, ingestedAt, batchID and
+	// stamp gives the pushed rows sign +1, ingestedAt, batchID and
 	// consecutive versions from version.
 	stamp(ingestedAt time.Time, batchID string, version uint64)
 	// appendTo appends rows [from, to) to an insert of the table's columns.
 	appendTo(b driver.Batch, from, to int) error
-	// values returns every row, one slice per column.
+	// values returns every row, one slice per column (rows added with
+	// their meta only).
 	values() []any
 }
 
@@ -99,8 +101,13 @@ type strCol struct {
 
 func (c *strCol) reset() { c.data, c.ends = c.data[:0], c.ends[:0] }
 
-func (c *strCol) grow(rows, bytes int) {
-	c.data, c.ends = slices.Grow(c.data, bytes), slices.Grow(c.ends, rows)
+// reserve makes room for rows values in all, and text for them at the
+// average length so far.
+func (c *strCol) reserve(rows int) {
+	if n := len(c.ends); n > 0 {
+		c.data = reserve(c.data, len(c.data)*rows/n*9/8)
+	}
+	c.ends = reserve(c.ends, rows)
 }
 
 func (c *strCol) push(s string) {
@@ -138,6 +145,17 @@ func (c *strCol) values() [][]byte {
 		v[i] = c.at(i)
 	}
 	return v
+}
+
+// reserve returns s with room for n elements in all, allocated once to
+// the size (append would grow a large slice by 1.25x at a time).
+func reserve[T any](s []T, n int) []T {
+	if cap(s) >= n {
+		return s
+	}
+	t := make([]T, len(s), n)
+	copy(t, s)
+	return t
 }
 
 // appendColumns appends one slice per column to b, from column first.
@@ -396,19 +414,18 @@ func (c *contactCols) reset() {
 
 func (c *contactCols) rows() int { return len(c.startedAt) }
 
-// grow makes room for n more rows, and text for as many more as it holds
-// (append alone would grow a large buffer by 1.25x at a time, allocating
-// it several times over).
-func (c *contactCols) grow(n int) {
+// reserve makes room for rows in all (and text at the average row's
+// length so far).
+func (c *contactCols) reserve(rows int) {
 	for i := range c.text {
-		c.text[i].grow(n, len(c.text[i].data))
+		c.text[i].reserve(rows)
 	}
 	for _, s := range [...]*[]uint32{&c.startedAt, &c.answeredAt, &c.endedAt, &c.sourceUpdatedAt, &c.waitS, &c.talkS, &c.holdS, &c.acwS} {
-		*s = slices.Grow(*s, n)
+		*s = reserve(*s, rows)
 	}
-	c.holdCount, c.unanswered = slices.Grow(c.holdCount, n), slices.Grow(c.unanswered, n)
+	c.holdCount, c.unanswered = reserve(c.holdCount, rows), reserve(c.unanswered, rows)
 	for _, s := range [...]*[]uint8{&c.abandoned, &c.transferred, &c.resolved} {
-		*s = slices.Grow(*s, n)
+		*s = reserve(*s, rows)
 	}
 }
 
@@ -589,13 +606,14 @@ func (c *surveyCols) reset() {
 
 func (c *surveyCols) rows() int { return len(c.respondedAt) }
 
-// grow makes room for n more rows, and text for as many more as it holds.
-func (c *surveyCols) grow(n int) {
+// reserve makes room for rows in all (and text at the average row's
+// length so far).
+func (c *surveyCols) reserve(rows int) {
 	for _, s := range c.text() {
-		s.grow(n, len(s.data))
+		s.reserve(rows)
 	}
-	c.respondedAt = slices.Grow(c.respondedAt, n)
-	c.nps, c.csat, c.ces = slices.Grow(c.nps, n), slices.Grow(c.csat, n), slices.Grow(c.ces, n)
+	c.respondedAt = reserve(c.respondedAt, rows)
+	c.nps, c.csat, c.ces = reserve(c.nps, rows), reserve(c.csat, rows), reserve(c.ces, rows)
 }
 
 func (c *surveyCols) keyBytes(i int) (source, id []byte) {

@@ -359,7 +359,7 @@ func (w *Writer) Contact(c ingest.Contact) error {
 		}
 		cols := b.contacts[w.st.lanes.of(rowKey{c.Source, c.ContactID})]
 		if n := cols.rows(); n == cap(cols.startedAt) {
-			cols.grow(max(n, 1024))
+			cols.reserve(w.room(n))
 		}
 		cols.push(&c)
 		b.bytes += contactRowBytes + len(c.Source) + len(c.ContactID) + len(c.Channel) + len(c.Direction) +
@@ -370,12 +370,26 @@ func (w *Writer) Contact(c ingest.Contact) error {
 	})
 }
 
+// room is the rows a full lane buffer of n rows grows to: twice as many,
+// up to its share of a flush (and an eighth for the lanes' imbalance),
+// then by a quarter.
+func (w *Writer) room(n int) int {
+	share := w.st.opt.FlushRows/w.st.lanes.n + w.st.opt.FlushRows/w.st.lanes.n/8
+	switch {
+	case n < 1024:
+		return 1024
+	case n < share:
+		return min(2*n, share)
+	}
+	return n + n/4
+}
+
 // Survey buffers a survey response.
 func (w *Writer) Survey(x ingest.Survey) error {
 	return w.add(func(b *buffers) error {
 		cols := b.surveys[w.st.lanes.of(rowKey{x.Source, x.ResponseID})]
 		if n := cols.rows(); n == cap(cols.respondedAt) {
-			cols.grow(max(n, 1024))
+			cols.reserve(w.room(n))
 		}
 		cols.push(&x)
 		b.bytes += surveyRowBytes + len(x.Source) + len(x.ResponseID) + len(x.ContactID) + len(x.AgentID) + len(x.Comment)
