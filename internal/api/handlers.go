@@ -142,13 +142,13 @@ func (s *Server) scorecards(c echo.Context) error {
 	level := metrics.LevelOrg
 	if v := q.get("level"); v != "" {
 		if level, err = metrics.ParseLevel(v); err != nil {
-			return badParam("level", "want org, site, team, queue or agent, got %q", printable(v))
+			return badParam("level", "want org, site, team, queue or agent, got %q", Printable(v))
 		}
 	}
 	grain := metrics.GrainWeek
 	if v := q.get("grain"); v != "" {
 		if grain, err = metrics.ParseGrain(v); err != nil {
-			return badParam("grain", "want day, week or month, got %q", printable(v))
+			return badParam("grain", "want day, week or month, got %q", Printable(v))
 		}
 	}
 	teams, err := q.teams()
@@ -315,7 +315,7 @@ func nonNil[T any](s []T) []T {
 func (s *Server) export(c echo.Context) error {
 	table := Table(c.Param("table"))
 	if !slices.Contains(Tables, table) {
-		return fmt.Errorf("%w: no export %q (want contacts, surveys or scorecards)", ErrNotFound, printable(string(table)))
+		return fmt.Errorf("%w: no export %q (want contacts, surveys or scorecards)", ErrNotFound, Printable(string(table)))
 	}
 	q, err := readQuery(c, "format", "from", "to")
 	if err != nil {
@@ -325,7 +325,7 @@ func (s *Server) export(c echo.Context) error {
 	if v := q.get("format"); v != "" {
 		format = ExportFormat(v)
 		if !slices.Contains(ExportFormats, format) {
-			return badParam("format", "want csv, ndjson or parquet, got %q", printable(v))
+			return badParam("format", "want csv, ndjson or parquet, got %q", Printable(v))
 		}
 	}
 	loc := s.loc()
@@ -396,7 +396,7 @@ var ingestFormats = []ingest.Format{
 func (s *Server) ingest(c echo.Context) error {
 	kind, err := ingest.ParseKind(c.Param("kind"))
 	if err != nil {
-		return fmt.Errorf("%w: no ingest kind %q (want contacts, surveys, agents, states or schedules)", ErrNotFound, printable(c.Param("kind")))
+		return fmt.Errorf("%w: no ingest kind %q (want contacts, surveys, agents, states or schedules)", ErrNotFound, Printable(c.Param("kind")))
 	}
 	q, err := readQuery(c, "format", "source", "timezone", "batch_id", "file")
 	if err != nil {
@@ -409,13 +409,13 @@ func (s *Server) ingest(c echo.Context) error {
 			"send the file as the raw request body (curl --data-binary @FILE), not as a form")
 	}
 	if ce := req.Header.Get(echo.HeaderContentEncoding); ce != "" && !strings.EqualFold(ce, "identity") {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q is not supported; send the file uncompressed", printable(ce)))
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q is not supported; send the file uncompressed", Printable(ce)))
 	}
 	ir := IngestRequest{Kind: kind, Format: ingest.FormatAuto, File: "http", By: principalOf(c).Name}
 	if v := q.get("format"); v != "" {
 		ir.Format = ingest.Format(v)
 		if !slices.Contains(ingestFormats, ir.Format) {
-			return badParam("format", "want auto, csv, ndjson, queue_log, connect_ctr or qualtrics, got %q", printable(v))
+			return badParam("format", "want auto, csv, ndjson, queue_log, connect_ctr or qualtrics, got %q", Printable(v))
 		}
 	} else {
 		switch mt {
@@ -446,7 +446,7 @@ func (s *Server) ingest(c echo.Context) error {
 	if v := q.get("timezone"); v != "" {
 		loc, err := time.LoadLocation(v)
 		if err != nil || v == "Local" {
-			return badParam("timezone", "want an IANA time zone such as Europe/Berlin, got %q", printable(v))
+			return badParam("timezone", "want an IANA time zone such as Europe/Berlin, got %q", Printable(v))
 		}
 		ir.Location = loc
 	}

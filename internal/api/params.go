@@ -55,9 +55,9 @@ func readQuery(c echo.Context, allowed ...string) (query, error) {
 	for name, vals := range v {
 		if !slices.Contains(allowed, name) {
 			if len(allowed) == 0 {
-				return query{}, badParam(printable(name), "unknown parameter (this route takes none)")
+				return query{}, badParam(Printable(name), "unknown parameter (this route takes none)")
 			}
-			return query{}, badParam(printable(name), "unknown parameter (want %s)", strings.Join(allowed, ", "))
+			return query{}, badParam(Printable(name), "unknown parameter (want %s)", strings.Join(allowed, ", "))
 		}
 		if name != "team" && len(vals) > 1 {
 			return query{}, badParam(name, "given %d times, want once", len(vals))
@@ -68,8 +68,10 @@ func readQuery(c echo.Context, allowed ...string) (query, error) {
 
 func (q query) get(name string) string { return q.v.Get(name) }
 
-// printable makes a user-supplied name safe to echo in a message.
-func printable(s string) string {
+// Printable makes user input safe to repeat in a message: at most 64
+// bytes, control and invalid characters replaced. The built-in pages use
+// it too.
+func Printable(s string) string {
 	if len(s) > 64 {
 		s = s[:64] + "..."
 	}
@@ -123,7 +125,7 @@ func timeParam(name, s string, end bool, loc *time.Location) (time.Time, error) 
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, badParam(name, "want YYYY-MM-DD or RFC 3339, got %q", printable(s))
+		return time.Time{}, badParam(name, "want YYYY-MM-DD or RFC 3339, got %q", Printable(s))
 	}
 	return t, nil
 }

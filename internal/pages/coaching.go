@@ -97,7 +97,7 @@ func (p *Pages) coaching(c echo.Context) error {
 	}
 	if !pr.SeesAgentsOf(team) {
 		return p.errorPage(c, http.StatusForbidden, "Not your team",
-			"Team "+strconv.Quote(printable(team))+" is not one of your teams ("+strings.Join(pr.Teams, ", ")+").")
+			"Team "+strconv.Quote(api.Printable(team))+" is not one of your teams ("+strings.Join(pr.Teams, ", ")+").")
 	}
 	loc := p.cfg.Location()
 	window := p.cfg.Coaching.WindowDays

@@ -6,9 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
+	"github.com/servicecard/servicecard/internal/api"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -34,27 +33,13 @@ func readQuery(raw string, allowed ...string) (url.Values, error) {
 	}
 	for name, vals := range v {
 		if !slices.Contains(allowed, name) {
-			return nil, badInput(printable(name), "unknown parameter (this page takes %s)", strings.Join(allowed, ", "))
+			return nil, badInput(api.Printable(name), "unknown parameter (this page takes %s)", strings.Join(allowed, ", "))
 		}
 		if len(vals) > 1 {
 			return nil, badInput(name, "given %d times, want once", len(vals))
 		}
 	}
 	return v, nil
-}
-
-// printable makes user input safe to repeat in a message (html/template
-// escapes it; this keeps it short and free of control characters).
-func printable(s string) string {
-	if len(s) > 64 {
-		s = s[:64] + "..."
-	}
-	return strings.Map(func(r rune) rune {
-		if r == utf8.RuneError || !unicode.IsPrint(r) {
-			return '?'
-		}
-		return r
-	}, s)
 }
 
 // Bounds of a page's period.
@@ -69,7 +54,7 @@ const maxPeriodDays = 366
 func parseDay(param, s string, loc *time.Location) (time.Time, error) {
 	d, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(s), loc)
 	if err != nil {
-		return time.Time{}, badInput(param, "want a date as YYYY-MM-DD, got %q", printable(s))
+		return time.Time{}, badInput(param, "want a date as YYYY-MM-DD, got %q", api.Printable(s))
 	}
 	if d.Before(minDay) || !d.Before(maxDay) {
 		return time.Time{}, badInput(param, "want a date from 1990-01-01 to 2999-12-31, got %s", d.Format(time.DateOnly))
