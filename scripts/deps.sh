@@ -24,5 +24,5 @@ fi
 
 if [ ! -d tools/chcompat/node_modules/chdb ]; then
   echo "deps: installing chdb (npm, ClickHouse 26 embedded)"
-  (cd tools/chcompat && npm ci --no-audit --no-fund --loglevel=error)
+  (cd tools/chcompat && npm install --no-audit --no-fund --loglevel=error)
 fi
