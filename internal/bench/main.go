@@ -6,9 +6,11 @@
 //     ingest` and by clickhouse-client into an equivalent table;
 //   - scorecard: p50/p95 latency of three scorecard requests to the real
 //     HTTP API (org weekly trend over a year, team monthly, agent monthly
-//     of one team) beside a raw SQL query computing the same grouping
-//     from contacts FINAL and surveys, at 1M and 10M generated contacts,
-//     with the engine's per-statement timing read from the query log;
+//     of one team), once the year's snapshots are computed as serve does
+//     at start, beside a raw SQL query computing the same grouping from
+//     contacts FINAL and surveys, at 1M and 10M generated contacts, with
+//     the engine's per-statement timing read from the query log and
+//     prototypes of faster reads;
 //   - throughput: the executive org scorecard of one quarter under 50
 //     concurrent clients, on each data set.
 //
@@ -75,7 +77,7 @@ func main() {
 	huge := flag.Bool("huge", false, "scorecard: also 100M contacts (about 9 GB of disk and an hour or more here)")
 	flag.IntVar(&o.reps, "reps", 30, "scorecard: measured repetitions per query")
 	flag.IntVar(&o.warmups, "warmups", 3, "scorecard: unmeasured repetitions first")
-	flag.DurationVar(&o.budget, "budget", 30*time.Second, "scorecard: time per query and size after which repetitions stop early (at least one is measured)")
+	flag.DurationVar(&o.budget, "budget", 30*time.Second, "scorecard: time per query, size and side (API, raw SQL) after which repetitions stop early (at least one is measured)")
 	flag.IntVar(&o.clients, "clients", 50, "throughput: concurrent clients")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "throughput: how long the clients run (on each data set)")
 	flag.DurationVar(&o.grace, "grace", 30*time.Second, "throughput: how long requests still running at the end may take before they are cancelled")

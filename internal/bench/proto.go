@@ -200,8 +200,8 @@ WHERE level = '%s' AND grain = '%s' AND config_version = '%s'
 ORDER BY period_start, key`, table, v.Get("level"), v.Get("grain"), cfg.Version(),
 				q.from.Format(time.DateOnly), q.to.Format(time.DateOnly), teams)
 		}
-		engine := prototype{name: q.name + " snapshot read (granules of 8192)", n: n}
-		small := prototype{name: q.name + " snapshot read (granules of 256)", n: n, build: build}
+		engine := prototype{name: q.name + " snapshot read, engine's table", n: n}
+		small := prototype{name: q.name + " snapshot read, copy in granules of 256", n: n, build: build}
 		begin := time.Now()
 		for r := 0; r < o.reps+o.warmups && (len(engine.secs) == 0 || time.Since(begin) < o.budget); r++ {
 			a, ares, err := h.clickhouseClient(ctx, db, read("scorecards"))

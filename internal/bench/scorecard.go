@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -186,11 +185,11 @@ func (h harness) scorecardTables(ctx context.Context, o options, wantSC, wantTP 
 		}
 	}
 	if len(res.snapshots) > 0 {
-		fmt.Println("\nScorecard snapshots (computed by serve in the background; the API answers from them while current)")
-		tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(h.out, "\nScorecard snapshots (computed by serve in the background; the API answers from them while current)")
+		tw := tabwriter.NewWriter(h.out, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintf(tw, "contacts\tsnapshot of a year, s\trows written\t\n")
 		for _, t := range res.snapshots {
-			fmt.Fprintf(tw, "%d\t%.1f\t%d\t\n", t.contacts, t.seconds, t.rows)
+			fmt.Fprintf(tw, "%s\t%.1f\t%d\t\n", count(t.contacts), t.seconds, t.rows)
 		}
 		tw.Flush()
 	}
