@@ -366,7 +366,7 @@ func TestFlushBytes(t *testing.T) {
 }
 
 // TestColumnsRoundTrip writes a flush bigger than a send chunk, some of
-// whose rows a stored row supersedes (so the buffer is compacted), with
+// whose rows a stored row supersedes (so the rows go out in runs), with
 // every nullable and flag shape, and reads the values back.
 func TestColumnsRoundTrip(t *testing.T) {
 	st := newStore(t, Options{FlushRows: 3 * sendChunk})
