@@ -22,7 +22,7 @@ func genSeeds(f *testing.F, add func(b []byte)) {
 	var paths []string
 	for _, g := range []string{
 		filepath.Join("testdata", "generic", "*"),
-		filepath.Join("..", "..", "shared", "fixtures", "real", "*", "*"),
+		filepath.Join("testdata", "real", "*", "*"),
 	} {
 		m, err := filepath.Glob(g)
 		if err != nil {
@@ -31,7 +31,7 @@ func genSeeds(f *testing.F, add func(b []byte)) {
 		paths = append(paths, m...)
 	}
 	if len(paths) < 20 {
-		f.Fatalf("only %d seed files: are the fixtures beside the repository?", len(paths))
+		f.Fatalf("only %d seed files: is ingest/testdata/real complete?", len(paths))
 	}
 	for _, p := range paths {
 		b, err := os.ReadFile(p)

@@ -76,7 +76,7 @@ func genU8(n uint8) *uint8         { return &n }
 
 func genFixture(t testing.TB, dir, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "shared", "fixtures", "real", dir, name))
+	b, err := os.ReadFile(filepath.Join("testdata", "real", dir, name))
 	if err != nil {
 		t.Fatalf("read fixture: %v", err)
 	}

@@ -31,7 +31,7 @@ func TestSniffFixtures(t *testing.T) {
 		{"qualtrics-csv/qualtRics-sample-3header-de.csv", KindSurveys, FormatQualtrics},
 		{"qualtrics-csv/qualtRics-sample-legacy-2header.csv", KindSurveys, FormatQualtrics},
 	}
-	root := filepath.Join("..", "..", "shared", "fixtures", "real")
+	root := filepath.Join("testdata", "real")
 	seen := map[string]bool{}
 	for _, tt := range tests {
 		seen[tt.path] = true

@@ -25,7 +25,7 @@ func (r *vendorRec) Reject(x Reject) error    { r.rejects = append(r.rejects, x)
 
 // vendorReal is the path of a real third-party fixture.
 func vendorReal(parts ...string) string {
-	return filepath.Join(append([]string{"..", "..", "shared", "fixtures", "real"}, parts...)...)
+	return filepath.Join(append([]string{"testdata", "real"}, parts...)...)
 }
 
 func vendorRead(t testing.TB, path string) []byte {
