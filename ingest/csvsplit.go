@@ -23,7 +23,7 @@ import (
 // a malformed record is reported as a reason and reading goes on, and a
 // quote left open rejects only its first line.
 type csvRecords struct {
-	lines   *genLines
+	lines   *lineReader
 	want    int      // fields a record must have (0: any)
 	rec     []byte   // the raw record
 	lineEnd []int    // end of each physical line in rec
@@ -37,7 +37,7 @@ type csvRecords struct {
 }
 
 func newCSVRecords(r io.Reader, max int) *csvRecords {
-	return &csvRecords{lines: newGenLines(r, max)}
+	return &csvRecords{lines: newLineReader(r, max)}
 }
 
 // read reads the next record into c.fields. A non-empty bad says why the
@@ -51,7 +51,7 @@ func (c *csvRecords) read() (bad string, err error) {
 		if err != nil {
 			return "", err
 		}
-		if long || !genEmptyLine(first) {
+		if long || !emptyLine(first) {
 			break
 		}
 	}
@@ -61,7 +61,7 @@ func (c *csvRecords) read() (bad string, err error) {
 	c.long = nil
 	c.buf, c.ends, c.quoted = c.buf[:0], c.ends[:0], c.quoted[:0]
 	if long {
-		return fmt.Sprintf("line longer than %d bytes", c.lines.max), nil
+		return c.lines.longReason(), nil
 	}
 	if bad, err = c.parse(); err != nil {
 		return "", err
@@ -97,9 +97,9 @@ func (c *csvRecords) read() (bad string, err error) {
 	return "", nil
 }
 
-// genEmptyLine reports a line to skip: nothing but its terminator (a
+// emptyLine reports a line to skip: nothing but its terminator (a
 // lone "\r" can only be the last line).
-func genEmptyLine(b []byte) bool {
+func emptyLine(b []byte) bool {
 	switch string(b) {
 	case "", "\n", "\r\n", "\r":
 		return true
@@ -113,12 +113,12 @@ func (c *csvRecords) raw() string { return string(c.rec) }
 // pushBack keeps only the first line of a malformed multi-line record and
 // makes the lines after it be read again.
 func (c *csvRecords) pushBack() {
-	back := make([]genPushed, 0, len(c.lineEnd)+len(c.lines.back))
+	back := make([]pushedLine, 0, len(c.lineEnd)+len(c.lines.back))
 	for i := 1; i < len(c.lineEnd); i++ {
-		back = append(back, genPushed{b: bytes.Clone(c.rec[c.lineEnd[i-1]:c.lineEnd[i]])})
+		back = append(back, pushedLine{b: bytes.Clone(c.rec[c.lineEnd[i-1]:c.lineEnd[i]])})
 	}
 	if c.long != nil {
-		back = append(back, genPushed{b: c.long, long: true})
+		back = append(back, pushedLine{b: c.long, long: true})
 	}
 	c.lines.back = append(back, c.lines.back...)
 	c.lines.n = c.line
@@ -242,4 +242,13 @@ func (c *csvRecords) more() (string, error) {
 	c.rec = append(c.rec, b...)
 	c.lineEnd = append(c.lineEnd, len(c.rec))
 	return "", nil
+}
+
+// strings returns the current record's fields as strings.
+func (c *csvRecords) strings() []string {
+	out := make([]string, len(c.fields))
+	for i, f := range c.fields {
+		out[i] = string(f)
+	}
+	return out
 }

@@ -206,7 +206,7 @@ func genParseNDJSON(r io.Reader, opt Options, s *genSchema, row genRowFunc, e Em
 		}
 		keys[k] = append(keys[k], i)
 	}
-	lr := newGenLines(r, p.opt.maxLine())
+	lr := newLineReader(r, p.opt.maxLine())
 	v := make([][]byte, len(s.fields))
 	obj := make(map[string]json.RawMessage, len(s.fields))
 	raws := make([]json.RawMessage, len(s.fields))
@@ -223,7 +223,7 @@ func genParseNDJSON(r io.Reader, opt Options, s *genSchema, row genRowFunc, e Em
 		var fe *FieldError
 		switch b = bytes.TrimSpace(b); {
 		case long:
-			fe = &FieldError{Reason: fmt.Sprintf("line longer than %d bytes", lr.max)}
+			fe = &FieldError{Reason: lr.longReason()}
 		case len(b) == 0:
 			continue
 		case b[0] != '{':

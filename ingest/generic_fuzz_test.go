@@ -79,14 +79,14 @@ func genCheckRejects(t *testing.T, data []byte, s *genSink) {
 func genHasDataAfterHeader(data []byte) bool {
 	lines := bytes.Split(trimBOM(data), []byte{'\n'})
 	for i, l := range lines {
-		if genEmptyLine(l) || (len(l) == 1 && l[0] == '\r') {
+		if emptyLine(l) || (len(l) == 1 && l[0] == '\r') {
 			continue
 		}
 		if bytes.IndexByte(l, '"') >= 0 {
 			return false
 		}
 		for _, l := range lines[i+1:] {
-			if !genEmptyLine(l) {
+			if !emptyLine(l) {
 				return true
 			}
 		}

@@ -441,7 +441,7 @@ func (g *genEndless) Read(p []byte) (int, error) {
 // TestGenLinesBounded reads a 64 MiB line: it must be skipped without
 // being held in memory.
 func TestGenLinesBounded(t *testing.T) {
-	l := newGenLines(&genEndless{n: 64 << 20, rest: strings.NewReader("\nnext\n")}, 1<<20)
+	l := newLineReader(&genEndless{n: 64 << 20, rest: strings.NewReader("\nnext\n")}, 1<<20)
 	b, long, err := l.next()
 	if err != nil || !long || len(b) != MaxRawBytes {
 		t.Fatalf("first line: %d bytes, long %v, err %v", len(b), long, err)

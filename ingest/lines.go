@@ -2,35 +2,36 @@ package ingest
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 )
 
-// genLines reads physical lines of at most max bytes (not counting the
+// lineReader reads physical lines of at most max bytes (not counting the
 // "\n" or "\r\n") without buffering longer ones: of a longer line it keeps the
 // first MaxRawBytes for the reject and skips the rest. A UTF-8 BOM at the
 // start of the input is dropped.
-type genLines struct {
+type lineReader struct {
 	br   *bufio.Reader
 	max  int
 	n    int // physical lines returned so far (the number of the last one)
 	buf  []byte
-	back []genPushed // lines to return again before reading on
+	back []pushedLine // lines to return again before reading on
 	eof  bool
 }
 
-type genPushed struct {
+type pushedLine struct {
 	b    []byte
 	long bool
 }
 
-func newGenLines(r io.Reader, max int) *genLines {
-	return &genLines{br: bufio.NewReaderSize(r, 64<<10), max: max}
+func newLineReader(r io.Reader, max int) *lineReader {
+	return &lineReader{br: bufio.NewReaderSize(r, 64<<10), max: max}
 }
 
 // next returns the next line with its '\n' (absent at the end of input),
 // long=true with the line's start when it is longer than max, and io.EOF
 // after the last line.
-func (l *genLines) next() (b []byte, long bool, err error) {
+func (l *lineReader) next() (b []byte, long bool, err error) {
 	if len(l.back) > 0 {
 		p := l.back[0]
 		l.back = l.back[1:]
@@ -81,4 +82,21 @@ func (l *genLines) next() (b []byte, long bool, err error) {
 		l.n++
 		return b, long, nil
 	}
+}
+
+// longReason is the reject reason of a line over the limit: every format
+// rejects that one line (or the record it starts) and reads on.
+func (l *lineReader) longReason() string {
+	return fmt.Sprintf("line longer than %d bytes", l.max)
+}
+
+// trimEOL drops a line's "\n" or "\r\n".
+func trimEOL(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+	}
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		b = b[:n-1]
+	}
+	return b
 }

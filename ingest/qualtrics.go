@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -40,9 +39,7 @@ type qxHeader struct {
 // ParseQualtrics reads a Qualtrics response export and emits one Survey
 // per response. See /work/notes/readme-vendor-formats.md for the mapping.
 func ParseQualtrics(r io.Reader, opt Options, e Emitter) error {
-	cr := csv.NewReader(&vendorLineGuard{r: r, max: opt.maxLine()})
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
+	cr := newCSVRecords(r, opt.maxLine())
 	h, err := qxReadHeader(cr)
 	if err != nil {
 		return fmt.Errorf("qualtrics: %w", err)
@@ -53,25 +50,25 @@ func ParseQualtrics(r io.Reader, opt Options, e Emitter) error {
 	}
 	src := opt.source("qualtrics")
 	for {
-		rec, err := cr.Read()
+		bad, err := cr.read()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) && !errors.Is(err, errVendorLongLine) {
-				if err := e.Reject(Reject{Line: max(pe.StartLine, 1), Reason: err.Error()}); err != nil {
-					return fmt.Errorf("qualtrics line %d: %w", pe.StartLine, err)
-				}
-				continue
-			}
-			return fmt.Errorf("qualtrics: %w", err)
+			return fmt.Errorf("qualtrics after line %d: %w", cr.lines.n, err)
 		}
-		line, _ := cr.FieldPos(0)
-		s, rej, ok := cols.survey(rec, opt)
+		line := cr.line
+		raw := rawLine(string(trimEOL(cr.rec)))
+		if bad != "" {
+			if err := e.Reject(Reject{Line: line, Raw: raw, Reason: bad}); err != nil {
+				return fmt.Errorf("qualtrics line %d: %w", line, err)
+			}
+			continue
+		}
+		s, rej, ok := cols.survey(cr.strings(), opt)
 		switch {
 		case rej != nil:
-			rej.Line, rej.Raw = line, rawLine(qxJoin(rec))
+			rej.Line, rej.Raw = line, raw
 			err = e.Reject(*rej)
 		case ok:
 			s.Source = src
@@ -83,24 +80,16 @@ func ParseQualtrics(r io.Reader, opt Options, e Emitter) error {
 	}
 }
 
-func qxJoin(rec []string) string {
-	var b strings.Builder
-	w := csv.NewWriter(&b)
-	w.Write(rec)
-	w.Flush()
-	return strings.TrimRight(b.String(), "\n")
-}
-
 // qxReadHeader reads the 2 or 3 header rows.
-func qxReadHeader(cr *csv.Reader) (*qxHeader, error) {
+func qxReadHeader(cr *csvRecords) (*qxHeader, error) {
 	var rows [][]string
 	for len(rows) < 2 {
-		rec, err := cr.Read()
+		rec, err := qxHeaderRow(cr)
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%w: qualtrics: want 2 or 3 header rows, the input has %d", ErrFormat, len(rows))
 		}
 		if err != nil {
-			return nil, fmt.Errorf("header: %w", err)
+			return nil, err
 		}
 		for i := range rec {
 			rec[i] = strings.TrimSpace(Text([]byte(rec[i])))
@@ -113,9 +102,9 @@ func qxReadHeader(cr *csv.Reader) (*qxHeader, error) {
 		h.legacy = true
 		return h, nil
 	}
-	rec, err := cr.Read()
+	rec, err := qxHeaderRow(cr)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("header: %w", err)
+		return nil, err
 	}
 	ids, zones, n := make([]string, len(rec)), make([]*time.Location, len(rec)), 0
 	for i, cell := range rec {
@@ -138,6 +127,20 @@ func qxReadHeader(cr *csv.Reader) (*qxHeader, error) {
 	}
 	h.ids, h.zones = ids, zones
 	return h, nil
+}
+
+// qxHeaderRow reads one header row; a malformed one fails the file.
+func qxHeaderRow(cr *csvRecords) ([]string, error) {
+	bad, err := cr.read()
+	switch {
+	case errors.Is(err, io.EOF):
+		return nil, io.EOF
+	case err != nil:
+		return nil, fmt.Errorf("header: %w", err)
+	case bad != "":
+		return nil, fmt.Errorf("%w: header (line %d): %s", ErrFormat, cr.line, bad)
+	}
+	return cr.strings(), nil
 }
 
 func qxZone(name string) (*time.Location, error) {
@@ -404,31 +407,4 @@ func (c *qxCols) survey(rec []string, opt Options) (s Survey, rej *Reject, ok bo
 	s.ContactID = cut(get(c.contact), 256)
 	s.AgentID = cut(get(c.agent), 256)
 	return s, nil, true
-}
-
-var errVendorLongLine = errors.New("line too long")
-
-// vendorLineGuard fails a read once a physical line passes max bytes, so
-// a CSV reader never buffers an unbounded record.
-type vendorLineGuard struct {
-	r    io.Reader
-	max  int
-	cur  int // bytes since the last newline
-	line int
-}
-
-func (g *vendorLineGuard) Read(p []byte) (int, error) {
-	n, err := g.r.Read(p)
-	for _, b := range p[:n] {
-		if b == '\n' {
-			g.cur = 0
-			g.line++
-			continue
-		}
-		g.cur++
-		if g.cur > g.max {
-			return 0, fmt.Errorf("%w: line %d is longer than %d bytes", errVendorLongLine, g.line+1, g.max)
-		}
-	}
-	return n, err
 }

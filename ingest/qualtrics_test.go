@@ -194,3 +194,20 @@ func TestParseQualtricsHeaders(t *testing.T) {
 		})
 	}
 }
+
+// TestParseQualtricsLongLine checks the over-long-line rule every format
+// shares: the long row is rejected and the rows after it load.
+func TestParseQualtricsLongLine(t *testing.T) {
+	const head = "EndDate,ResponseId,NPS\nEnd Date,Response ID,NPS\n\"{'ImportId': 'endDate'}\",\"{'ImportId': '_recordId'}\",\"{'ImportId': 'QID1'}\"\n"
+	in := head + "2024-03-04 10:00:00,R_1,9\n2024-03-04 10:00:00,R_2," + strings.Repeat("9", 300) + "\n2024-03-04 10:00:00,R_3,7\n"
+	opt := vendorOpt()
+	opt.MaxLineBytes = 200
+	rec, err := vendorParse(t, ParseQualtrics, in, opt)
+	if err != nil {
+		t.Fatalf("a long line failed the file: %v", err)
+	}
+	vendorCheck(t, rec)
+	if len(rec.surveys) != 2 || len(rec.rejects) != 1 || rec.rejects[0].Line != 5 || !strings.Contains(rec.rejects[0].Reason, "longer than 200 bytes") {
+		t.Fatalf("got %d surveys, rejects %+v; want 2 surveys and line 5 rejected as too long", len(rec.surveys), rec.rejects)
+	}
+}

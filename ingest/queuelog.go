@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -117,7 +116,7 @@ func ParseQueueLog(r io.Reader, opt Options, e Emitter) error {
 		legs:   map[string]qlLegs{},
 		agents: map[string]*qlAgent{},
 	}
-	lines := newVendorLines(r, opt.maxLine())
+	lines := newLineReader(r, opt.maxLine())
 	var read func(n int, s string) (*qlEvent, *Reject)
 	for {
 		b, long, err := lines.next()
@@ -127,8 +126,9 @@ func ParseQueueLog(r io.Reader, opt Options, e Emitter) error {
 		if err != nil {
 			return fmt.Errorf("queue_log line %d: %w", lines.n+1, err)
 		}
+		b = trimEOL(b)
 		if long {
-			if err := e.Reject(vendorLongLine(lines.n, b, opt.maxLine())); err != nil {
+			if err := e.Reject(Reject{Line: lines.n, Raw: rawLine(string(b)), Reason: lines.longReason()}); err != nil {
 				return fmt.Errorf("queue_log line %d: %w", lines.n, err)
 			}
 			continue
@@ -815,66 +815,4 @@ func qlCustomer(s string) string {
 		return ""
 	}
 	return cut(strings.TrimSpace(s), 256)
-}
-
-// vendorLines reads lines of at most max bytes; a longer line is reported
-// (with its first max bytes) and skipped without holding it in memory.
-type vendorLines struct {
-	br  *bufio.Reader
-	max int
-	n   int // lines returned so far
-	buf []byte
-	eof bool
-}
-
-func newVendorLines(r io.Reader, max int) *vendorLines {
-	return &vendorLines{br: bufio.NewReaderSize(r, 64<<10), max: max}
-}
-
-// next returns the next line without its line ending; long is true when
-// the line was over max bytes. It returns io.EOF after the last line.
-func (l *vendorLines) next() (line []byte, long bool, err error) {
-	if l.eof {
-		return nil, false, io.EOF
-	}
-	l.buf = l.buf[:0]
-	total := 0
-	for {
-		chunk, err := l.br.ReadSlice('\n')
-		total += len(chunk)
-		if room := l.max + 2 - len(l.buf); room > 0 { // +2: the line ending
-			l.buf = append(l.buf, chunk[:min(room, len(chunk))]...)
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if errors.Is(err, io.EOF) {
-			l.eof = true
-			if total == 0 {
-				return nil, false, io.EOF
-			}
-		} else if err != nil {
-			return nil, false, err
-		}
-		break
-	}
-	l.n++
-	b := l.buf
-	if total > len(b) {
-		return b[:l.max], true, nil
-	}
-	if n := len(b); n > 0 && b[n-1] == '\n' {
-		b = b[:n-1]
-	}
-	if n := len(b); n > 0 && b[n-1] == '\r' {
-		b = b[:n-1]
-	}
-	if len(b) > l.max {
-		return b[:l.max], true, nil
-	}
-	return b, false, nil
-}
-
-func vendorLongLine(n int, b []byte, max int) Reject {
-	return Reject{Line: n, Raw: rawLine(string(b)), Reason: fmt.Sprintf("line longer than %d bytes", max)}
 }
