@@ -342,18 +342,14 @@ func ctrContact(rec *ctrRecord, opt Options) (c Contact, skip bool, fe *FieldErr
 		}
 	}
 	c.Abandoned = queued && c.AnsweredAt == nil && !c.Transferred
-	if c.EndedAt.Before(c.StartedAt) {
-		return c, false, fieldErr("DisconnectTimestamp", "%s is before the contact started (%s)",
-			c.EndedAt.Format(time.RFC3339), c.StartedAt.Format(time.RFC3339))
-	}
-	if c.EndedAt.Sub(c.StartedAt) >= MaxDuration*time.Second {
-		return c, false, fieldErr("DisconnectTimestamp", "the contact lasted %s, not under 24 h", c.EndedAt.Sub(c.StartedAt))
-	}
-	if at := c.AnsweredAt; at != nil && (at.Before(c.StartedAt) || at.After(c.EndedAt)) {
-		return c, false, fieldErr("Agent.ConnectedToAgentTimestamp", "%s is outside the contact (%s to %s)",
-			at.Format(time.RFC3339), c.StartedAt.Format(time.RFC3339), c.EndedAt.Format(time.RFC3339))
-	}
-	return c, false, nil
+	return c, false, c.validate().renamed(ctrFieldNames)
+}
+
+// ctrFieldNames name the fields of Contact.Validate as a CTR does.
+var ctrFieldNames = map[string]string{
+	"started_at":  "InitiationTimestamp",
+	"ended_at":    "DisconnectTimestamp",
+	"answered_at": "Agent.ConnectedToAgentTimestamp",
 }
 
 // ctrDirection maps InitiationMethod. Contacts the customer started, and

@@ -214,25 +214,18 @@ func (p *genRow) contact(v [][]byte) (Contact, *FieldError) {
 			return c, fieldErr("ended_at", "started_at + wait_s + talk_s + hold_s + acw_s = %s is more than a day in the future", c.EndedAt.Format(time.RFC3339))
 		}
 	}
-	if c.EndedAt.Before(c.StartedAt) {
-		return c, fieldErr("ended_at", "%s is before started_at %s", c.EndedAt.Format(time.RFC3339), c.StartedAt.Format(time.RFC3339))
-	}
 	answered, ok, fe := p.optTime("answered_at", v[cAnsweredAt])
 	if fe != nil {
 		return c, fe
 	}
 	if ok {
-		if answered.Before(c.StartedAt) || answered.After(c.EndedAt) {
-			return c, fieldErr("answered_at", "%s is not between started_at %s and ended_at %s",
-				answered.Format(time.RFC3339), c.StartedAt.Format(time.RFC3339), c.EndedAt.Format(time.RFC3339))
-		}
 		c.AnsweredAt = p.timePtr(answered)
 	}
 	if c.Abandoned, fe = genFlag("abandoned", v[cAbandoned]); fe != nil {
 		return c, fe
 	}
-	if c.Abandoned && (c.AnsweredAt != nil || c.TalkS > 0) {
-		return c, &FieldError{Field: "abandoned", Reason: "an abandoned contact cannot have answered_at or talk_s"}
+	if fe = c.validate(); fe != nil {
+		return c, fe
 	}
 	if c.Transferred, fe = genFlag("transferred", v[cTransferred]); fe != nil {
 		return c, fe
@@ -375,13 +368,7 @@ func (p *genRow) interval(vs, ve []byte) (start, end time.Time, fe *FieldError) 
 	if end, fe = p.time("end", ve); fe != nil {
 		return
 	}
-	if !end.After(start) {
-		return start, end, fieldErr("end", "%s is not after start %s", end.Format(time.RFC3339), start.Format(time.RFC3339))
-	}
-	if end.Sub(start) >= MaxDuration*time.Second {
-		return start, end, fieldErr("end", "interval %s-%s is not under 24 h", start.Format(time.RFC3339), end.Format(time.RFC3339))
-	}
-	return start, end, nil
+	return start, end, checkInterval(start, end)
 }
 
 func (p *genRow) state(v [][]byte) (AgentState, *FieldError) {

@@ -558,28 +558,14 @@ func (p *qlParser) end(ev *qlEvent) error {
 			x.StartedAt = ev.t.Add(-time.Duration(x.WaitS) * time.Second)
 		}
 	}
-	if fe := qlOrder(&x); fe != nil {
+	if fe := x.validate(); fe != nil {
+		fe = &FieldError{Field: "time", Reason: fe.Reason}
 		return p.rejectEvent(ev, fe)
 	}
 	if fe := checkTime("started_at", x.StartedAt, p.opt); fe != nil {
 		return p.rejectEvent(ev, fe)
 	}
 	return p.e.Contact(x)
-}
-
-// qlOrder checks started <= answered <= ended.
-func qlOrder(x *Contact) *FieldError {
-	if x.AnsweredAt != nil && x.AnsweredAt.Before(x.StartedAt) {
-		return fieldErr("time", "CONNECT at %s is before ENTERQUEUE at %s",
-			x.AnsweredAt.Format(time.RFC3339), x.StartedAt.Format(time.RFC3339))
-	}
-	if x.EndedAt.Before(x.StartedAt) || (x.AnsweredAt != nil && x.EndedAt.Before(*x.AnsweredAt)) {
-		return fieldErr("time", "end event at %s is before the call started or was answered", x.EndedAt.Format(time.RFC3339))
-	}
-	if x.EndedAt.Sub(x.StartedAt) >= MaxDuration*time.Second {
-		return fieldErr("time", "call lasted %s, not under 24 h", x.EndedAt.Sub(x.StartedAt))
-	}
-	return nil
 }
 
 func qlSeconds(d time.Duration) uint32 {
