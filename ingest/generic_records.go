@@ -29,7 +29,7 @@ type genRow struct {
 	// Per field, the last string handed out: rows in a row often share
 	// their queue, team or agent, and a comparison is cheaper than a map.
 	lastName, lastLower [32]string
-	clock               genClock
+	clock               timeClock
 	times               []time.Time // slab for AnsweredAt pointers
 	bools               []bool      // slab for Resolved pointers
 	scratch             []byte
@@ -54,9 +54,9 @@ func (p *genRow) reject(line int, raw, field, reason string) error {
 	return p.e.Reject(Reject{Line: line, Raw: rawLine(strings.TrimRight(raw, "\r\n")), Field: field, Reason: reason})
 }
 
-// genTrim is bytes.TrimSpace with a fast path for the usual field that
+// trimField is bytes.TrimSpace with a fast path for the usual field that
 // has nothing to trim.
-func genTrim(b []byte) []byte {
+func trimField(b []byte) []byte {
 	n := len(b)
 	if n == 0 || (b[0] > ' ' && b[0] < utf8.RuneSelf && b[n-1] > ' ' && b[n-1] < utf8.RuneSelf) {
 		return b
@@ -66,7 +66,7 @@ func genTrim(b []byte) []byte {
 
 // text returns a trimmed field as a string, decoded when the row is not UTF-8.
 func (p *genRow) text(b []byte) string {
-	b = genTrim(b)
+	b = trimField(b)
 	if len(b) == 0 {
 		return ""
 	}
@@ -81,7 +81,7 @@ func (p *genRow) text3(a, b, c []byte) (string, string, string) {
 	if !p.utf8 {
 		return p.text(a), p.text(b), p.text(c)
 	}
-	a, b, c = genTrim(a), genTrim(b), genTrim(c)
+	a, b, c = trimField(a), trimField(b), trimField(c)
 	p.scratch = append(append(append(p.scratch[:0], a...), b...), c...)
 	s := string(p.scratch)
 	return s[:len(a)], s[len(a) : len(a)+len(b)], s[len(a)+len(b):]
@@ -90,7 +90,7 @@ func (p *genRow) text3(a, b, c []byte) (string, string, string) {
 // name is text for a low-cardinality column (field i of the schema):
 // equal values share one string.
 func (p *genRow) name(i int, b []byte) string {
-	b = genTrim(b)
+	b = trimField(b)
 	if len(b) == 0 {
 		return ""
 	}
@@ -113,7 +113,7 @@ func (p *genRow) name(i int, b []byte) string {
 
 // lower is name, lowercased.
 func (p *genRow) lower(i int, b []byte) string {
-	b = genTrim(b)
+	b = trimField(b)
 	if len(b) == 0 {
 		return ""
 	}
@@ -160,7 +160,7 @@ func (p *genRow) boolPtr(b bool) *bool {
 
 // time reads a required timestamp in the valid range.
 func (p *genRow) time(field string, b []byte) (time.Time, *FieldError) {
-	b = genTrim(b)
+	b = trimField(b)
 	if t, ok := p.clock.parse(b, p.loc); ok {
 		if t.Before(MinTime) || t.After(p.latest) {
 			return time.Time{}, checkTime(field, t, p.opt)
@@ -172,7 +172,7 @@ func (p *genRow) time(field string, b []byte) (time.Time, *FieldError) {
 
 // optTime reads an optional timestamp; ok is false when it is empty.
 func (p *genRow) optTime(field string, b []byte) (t time.Time, ok bool, fe *FieldError) {
-	if genBlank(b) {
+	if isBlank(b) {
 		return time.Time{}, false, nil
 	}
 	t, fe = p.time(field, b)
@@ -182,25 +182,25 @@ func (p *genRow) optTime(field string, b []byte) (t time.Time, ok bool, fe *Fiel
 func (p *genRow) contact(v [][]byte) (Contact, *FieldError) {
 	var c Contact
 	var fe *FieldError
-	if genBlank(v[cContactID]) {
-		return c, genRequired("contact_id")
+	if isBlank(v[cContactID]) {
+		return c, requiredErr("contact_id")
 	}
 	if c.StartedAt, fe = p.time("started_at", v[cStartedAt]); fe != nil {
 		return c, fe
 	}
-	if c.WaitS, fe = genSeconds("wait_s", v[cWaitS]); fe != nil {
+	if c.WaitS, fe = secondsBytes("wait_s", v[cWaitS]); fe != nil {
 		return c, fe
 	}
-	if c.TalkS, fe = genSeconds("talk_s", v[cTalkS]); fe != nil {
+	if c.TalkS, fe = secondsBytes("talk_s", v[cTalkS]); fe != nil {
 		return c, fe
 	}
-	if c.HoldS, fe = genSeconds("hold_s", v[cHoldS]); fe != nil {
+	if c.HoldS, fe = secondsBytes("hold_s", v[cHoldS]); fe != nil {
 		return c, fe
 	}
-	if c.HoldCount, fe = genCount("hold_count", v[cHoldCount]); fe != nil {
+	if c.HoldCount, fe = countBytes("hold_count", v[cHoldCount]); fe != nil {
 		return c, fe
 	}
-	if c.AcwS, fe = genSeconds("acw_s", v[cAcwS]); fe != nil {
+	if c.AcwS, fe = secondsBytes("acw_s", v[cAcwS]); fe != nil {
 		return c, fe
 	}
 	var ok bool
@@ -221,17 +221,17 @@ func (p *genRow) contact(v [][]byte) (Contact, *FieldError) {
 	if ok {
 		c.AnsweredAt = p.timePtr(answered)
 	}
-	if c.Abandoned, fe = genFlag("abandoned", v[cAbandoned]); fe != nil {
+	if c.Abandoned, fe = flagBytes("abandoned", v[cAbandoned]); fe != nil {
 		return c, fe
 	}
 	if fe = c.validate(); fe != nil {
 		return c, fe
 	}
-	if c.Transferred, fe = genFlag("transferred", v[cTransferred]); fe != nil {
+	if c.Transferred, fe = flagBytes("transferred", v[cTransferred]); fe != nil {
 		return c, fe
 	}
-	if !genBlank(v[cResolved]) {
-		r, fe := genFlag("resolved", genTrim(v[cResolved]))
+	if !isBlank(v[cResolved]) {
+		r, fe := flagBytes("resolved", trimField(v[cResolved]))
 		if fe != nil {
 			return c, fe
 		}
@@ -269,7 +269,7 @@ func (p *genRow) survey(v [][]byte) (Survey, *FieldError) {
 	var s Survey
 	var fe *FieldError
 	if s.ResponseID = p.text(v[sResponseID]); s.ResponseID == "" {
-		return s, genRequired("response_id")
+		return s, requiredErr("response_id")
 	}
 	if s.RespondedAt, fe = p.time("responded_at", v[sRespondedAt]); fe != nil {
 		return s, fe
@@ -299,11 +299,11 @@ func (p *genRow) agent(v [][]byte) (Agent, *FieldError) {
 	var a Agent
 	var fe *FieldError
 	if a.AgentID = p.name(aAgentID, v[aAgentID]); a.AgentID == "" {
-		return a, genRequired("agent_id")
+		return a, requiredErr("agent_id")
 	}
 	a.ValidFrom = MinTime
-	if !genBlank(v[aValidFrom]) {
-		if a.ValidFrom, fe = p.time("valid_from", genDate(v[aValidFrom])); fe != nil {
+	if !isBlank(v[aValidFrom]) {
+		if a.ValidFrom, fe = p.time("valid_from", bareDate(v[aValidFrom])); fe != nil {
 			return a, fe
 		}
 	}
@@ -375,11 +375,11 @@ func (p *genRow) state(v [][]byte) (AgentState, *FieldError) {
 	var s AgentState
 	var fe *FieldError
 	if s.AgentID = p.name(stAgentID, v[stAgentID]); s.AgentID == "" {
-		return s, genRequired("agent_id")
+		return s, requiredErr("agent_id")
 	}
 	raw := p.text(v[stState])
 	if raw == "" {
-		return s, genRequired("state")
+		return s, requiredErr("state")
 	}
 	var ok bool
 	if s.State, ok = genStates[genNormState(raw)]; !ok {
@@ -399,10 +399,10 @@ func (p *genRow) schedule(v [][]byte) (Schedule, *FieldError) {
 	var s Schedule
 	var fe *FieldError
 	if s.AgentID = p.name(shAgentID, v[shAgentID]); s.AgentID == "" {
-		return s, genRequired("agent_id")
+		return s, requiredErr("agent_id")
 	}
 	if s.Activity = genNormState(p.name(shActivity, v[shActivity])); s.Activity == "" {
-		return s, genRequired("activity")
+		return s, requiredErr("activity")
 	}
 	if s.Start, s.End, fe = p.interval(v[shStart], v[shEnd]); fe != nil {
 		return s, fe

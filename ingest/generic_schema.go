@@ -155,7 +155,7 @@ func (s *genSchema) columns(opt Options) (map[string]genColumn, error) {
 		if c, ok := strings.CutPrefix(v, "="); ok {
 			c = strings.TrimSpace(c)
 			if slices.Contains(s.times, f) {
-				c = string(genDate([]byte(c)))
+				c = string(bareDate([]byte(c)))
 				if _, fe := timeField(f, c, opt); fe != nil {
 					return nil, fmt.Errorf("%w: constant for %s: %s", ErrMapping, f, fe.Reason)
 				}

@@ -89,12 +89,12 @@ func sniffQueueLogLine(line []byte) bool {
 	}
 	ts := f[0]
 	if i := bytes.IndexByte(ts, '.'); i >= 0 {
-		if _, ok := genDigits(ts[i+1:]); !ok {
+		if _, ok := digits(ts[i+1:]); !ok {
 			return false
 		}
 		ts = ts[:i]
 	}
-	if _, ok := genDigits(ts); !ok || len(ts) < 9 || len(ts) > 11 {
+	if _, ok := digits(ts); !ok || len(ts) < 9 || len(ts) > 11 {
 		if _, err := ParseTime(string(ts), time.UTC); err != nil {
 			return false
 		}
