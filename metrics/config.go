@@ -10,7 +10,7 @@ import (
 	"io"
 	"math"
 	"os"
-	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -239,70 +239,37 @@ func LoadConfig(path string) (Config, error) {
 	return c, nil
 }
 
-// The file's shape: pointers tell an absent key (keep the default) from
-// an explicit zero.
-type fileConfig struct {
-	Timezone     *string `yaml:"timezone"`
-	ServiceLevel *struct {
-		ThresholdS *int      `yaml:"threshold_s"`
-		Channels   *[]string `yaml:"channels"`
-	} `yaml:"service_level"`
-	ShortAbandonS *int `yaml:"short_abandon_s"`
-	FCR           *struct {
-		Mode       *string `yaml:"mode"`
-		WindowDays *int    `yaml:"window_days"`
-	} `yaml:"fcr"`
-	MinN *struct {
-		Survey  *int64 `yaml:"survey"`
-		Contact *int64 `yaml:"contact"`
-		TimeS   *int64 `yaml:"time_s"`
-	} `yaml:"min_n"`
-	ShrinkageK *float64 `yaml:"shrinkage_k"`
-	Weights    *struct {
-		Internal *float64           `yaml:"internal"`
-		External *float64           `yaml:"external"`
-		Metrics  map[string]float64 `yaml:"metrics"`
-	} `yaml:"weights"`
-	Targets map[string]struct {
-		Target *float64 `yaml:"target"`
-		Floor  *float64 `yaml:"floor"`
-	} `yaml:"targets"`
-	Coaching *struct {
-		WindowDays     *int     `yaml:"window_days"`
-		MinRelativeGap *float64 `yaml:"min_relative_gap"`
-		AdherenceGap   *float64 `yaml:"adherence_gap"`
-		MinScheduledS  *int64   `yaml:"min_scheduled_s"`
-	} `yaml:"coaching"`
-	Recognition *struct {
-		MinScore *float64 `yaml:"min_score"`
-	} `yaml:"recognition"`
-	Tokens []TokenEntry `yaml:"tokens"`
-}
-
 // ParseConfig reads a YAML configuration, applies defaults and validates
 // it. Unknown keys are errors. Every problem is reported, each as a
 // *ConfigError naming its key path, joined with errors.Join.
+//
+// The file is decoded by yaml.v3 over Default() with KnownFields(true): a
+// key the file leaves out keeps its default. A goal (targets.<id>) given
+// in part keeps the default of the part left out (see Goal.UnmarshalYAML).
 func ParseConfig(b []byte) (Config, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(b, &root); err != nil {
-		return Config{}, fmt.Errorf("parse config: %w", err)
-	}
-	if errs := unknownKeys(&root, reflect.TypeFor[fileConfig](), ""); len(errs) > 0 {
-		return Config{}, errors.Join(errs...)
-	}
-	var fc fileConfig
+	c := Default()
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
-	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, fmt.Errorf("parse config: %w", err)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, decodeError(b, err)
 	}
-	c := Default()
+	def := Default()
+	for id, g := range c.Targets {
+		if d, ok := def.Targets[id]; ok {
+			if math.IsNaN(g.Target) {
+				g.Target = d.Target
+			}
+			if math.IsNaN(g.Floor) {
+				g.Floor = d.Floor
+			}
+			c.Targets[id] = g
+		}
+	}
 	var errs []error
 	bad := func(path, format string, a ...any) {
 		errs = append(errs, &ConfigError{Path: path, Msg: fmt.Sprintf(format, a...)})
 	}
-	fc.apply(&c)
-	c.validate(fc, bad)
+	c.validate(bad)
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
 	}
@@ -316,55 +283,104 @@ func ParseConfig(b []byte) (Config, error) {
 	return c, nil
 }
 
-func set[T any](dst *T, src *T) {
-	if src != nil {
-		*dst = *src
+// UnmarshalYAML reads a goal; a part the YAML leaves out is NaN ("not
+// given"), which ParseConfig fills from the default goal of the metric or
+// reports as missing. Keys other than target and floor are errors.
+func (g *Goal) UnmarshalYAML(n *yaml.Node) error {
+	var f struct {
+		Target *float64 `yaml:"target"`
+		Floor  *float64 `yaml:"floor"`
 	}
+	if n.Kind == yaml.MappingNode {
+		var unknown []string
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Value != "target" && k.Value != "floor" {
+				unknown = append(unknown, fmt.Sprintf("line %d: field %s not found in type metrics.Goal", k.Line, k.Value))
+			}
+		}
+		if len(unknown) > 0 {
+			return &yaml.TypeError{Errors: unknown}
+		}
+	}
+	if err := n.Decode(&f); err != nil {
+		return err
+	}
+	*g = Goal{Target: math.NaN(), Floor: math.NaN()}
+	if f.Target != nil {
+		g.Target = *f.Target
+	}
+	if f.Floor != nil {
+		g.Floor = *f.Floor
+	}
+	return nil
 }
 
-func (fc fileConfig) apply(c *Config) {
-	set(&c.Timezone, fc.Timezone)
-	if s := fc.ServiceLevel; s != nil {
-		set(&c.ServiceLevel.ThresholdS, s.ThresholdS)
-		set(&c.ServiceLevel.Channels, s.Channels)
+// unknownFieldRe matches yaml.v3's KnownFields error for one key.
+var unknownFieldRe = regexp.MustCompile(`^line (\d+): field (.+) not found in type \S+$`)
+
+// decodeError turns yaml.v3's unknown-key errors, which name the Go type,
+// into ConfigErrors that name the key path. Any other error (bad YAML, a
+// value of the wrong type) is a parse error.
+func decodeError(b []byte, err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return fmt.Errorf("parse config: %w", err)
 	}
-	set(&c.ShortAbandonS, fc.ShortAbandonS)
-	if f := fc.FCR; f != nil {
-		set(&c.FCR.Mode, f.Mode)
-		set(&c.FCR.WindowDays, f.WindowDays)
+	var root yaml.Node
+	if yaml.Unmarshal(b, &root) != nil {
+		return fmt.Errorf("parse config: %w", err)
 	}
-	if m := fc.MinN; m != nil {
-		set(&c.MinN.Survey, m.Survey)
-		set(&c.MinN.Contact, m.Contact)
-		set(&c.MinN.TimeS, m.TimeS)
+	var errs []error
+	for _, msg := range te.Errors {
+		m := unknownFieldRe.FindStringSubmatch(msg)
+		if m == nil {
+			return fmt.Errorf("parse config: %w", err)
+		}
+		line, _ := strconv.Atoi(m[1])
+		path := keyPath(&root, line, m[2], "")
+		if path == "" {
+			path = m[2]
+		}
+		errs = append(errs, &ConfigError{Path: path, Msg: fmt.Sprintf("unknown key (line %d)", line)})
 	}
-	set(&c.ShrinkageK, fc.ShrinkageK)
-	if w := fc.Weights; w != nil {
-		set(&c.Weights.Internal, w.Internal)
-		set(&c.Weights.External, w.External)
-		for id, v := range w.Metrics {
-			c.Weights.Metrics[id] = v
+	return errors.Join(errs...)
+}
+
+// keyPath finds the key named key on the given line and returns its path
+// ("weights.metrics.x", "tokens[2].role"); "" when there is none.
+func keyPath(n *yaml.Node, line int, key, path string) string {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if p := keyPath(c, line, key, path); p != "" {
+				return p
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := path
+			if k.Value != "<<" { // a merge key's mapping sits at this path
+				p = k.Value
+				if path != "" {
+					p = path + "." + k.Value
+				}
+			}
+			if k.Line == line && k.Value == key {
+				return p
+			}
+			if q := keyPath(v, line, key, p); q != "" {
+				return q
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if p := keyPath(c, line, key, fmt.Sprintf("%s[%d]", path, i)); p != "" {
+				return p
+			}
 		}
 	}
-	for id, g := range fc.Targets {
-		cur, ok := c.Targets[id]
-		if !ok {
-			cur = Goal{Target: math.NaN(), Floor: math.NaN()} // NaN: not given
-		}
-		set(&cur.Target, g.Target)
-		set(&cur.Floor, g.Floor)
-		c.Targets[id] = cur
-	}
-	if k := fc.Coaching; k != nil {
-		set(&c.Coaching.WindowDays, k.WindowDays)
-		set(&c.Coaching.MinRelativeGap, k.MinRelativeGap)
-		set(&c.Coaching.AdherenceGap, k.AdherenceGap)
-		set(&c.Coaching.MinScheduledS, k.MinScheduledS)
-	}
-	if r := fc.Recognition; r != nil {
-		set(&c.Recognition.MinScore, r.MinScore)
-	}
-	c.Tokens = fc.Tokens
+	return ""
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
@@ -377,7 +393,7 @@ func joinInts(xs []int) string {
 	return strings.Join(s, ", ")
 }
 
-func (c *Config) validate(fc fileConfig, bad func(path, format string, a ...any)) {
+func (c *Config) validate(bad func(path, format string, a ...any)) {
 	switch {
 	case c.Timezone == "":
 		bad("timezone", "must name an IANA time zone such as Europe/Berlin")
@@ -582,72 +598,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// unknownKeys walks the YAML tree against the file's Go type and reports
-// each key the type does not have, by key path: yaml.v3's own KnownFields
-// error names the Go type, not where the key sits.
-func unknownKeys(n *yaml.Node, t reflect.Type, path string) []error {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch n.Kind {
-	case yaml.DocumentNode:
-		var errs []error
-		for _, c := range n.Content {
-			errs = append(errs, unknownKeys(c, t, path)...)
-		}
-		return errs
-	case yaml.AliasNode:
-		if n.Alias != nil {
-			return unknownKeys(n.Alias, t, path)
-		}
-		return nil
-	case yaml.MappingNode:
-		var errs []error
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			key, val := n.Content[i], n.Content[i+1]
-			if key.Value == "<<" { // merge key: its mapping must fit this type
-				errs = append(errs, unknownKeys(val, t, path)...)
-				continue
-			}
-			p := key.Value
-			if path != "" {
-				p = path + "." + key.Value
-			}
-			switch t.Kind() {
-			case reflect.Struct:
-				f, ok := fieldByTag(t, key.Value)
-				if !ok {
-					errs = append(errs, &ConfigError{Path: p, Msg: fmt.Sprintf("unknown key (line %d)", key.Line)})
-					continue
-				}
-				errs = append(errs, unknownKeys(val, f.Type, p)...)
-			case reflect.Map:
-				errs = append(errs, unknownKeys(val, t.Elem(), p)...)
-			}
-		}
-		return errs
-	case yaml.SequenceNode:
-		if t.Kind() != reflect.Slice {
-			return nil
-		}
-		var errs []error
-		for i, c := range n.Content {
-			errs = append(errs, unknownKeys(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i))...)
-		}
-		return errs
-	}
-	return nil
-}
-
-func fieldByTag(t reflect.Type, key string) (reflect.StructField, bool) {
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == key {
-			return f, true
-		}
-	}
-	return reflect.StructField{}, false
 }
