@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -133,7 +134,7 @@ func genParseCSV(r io.Reader, opt Options, s *genSchema, row genRowFunc, e Emitt
 	bad, err := c.read()
 	switch {
 	case err == io.EOF:
-		return fmt.Errorf("%w: %s: empty input, want a %s CSV with a header row", ErrFormat, name, s.kind)
+		return fmt.Errorf("%w: %s: empty input: want a CSV of %s with a header row (required columns: %s)", ErrFormat, name, s.what, strings.Join(s.required, ", "))
 	case err != nil:
 		return fmt.Errorf("read %s: %w", name, err)
 	case bad != "":
@@ -147,6 +148,12 @@ func genParseCSV(r io.Reader, opt Options, s *genSchema, row genRowFunc, e Emitt
 	if err != nil {
 		return err
 	}
+	if o := s.otherKind(header); o != nil && len(opt.Columns) == 0 {
+		return fmt.Errorf("%w: %s: the header has the columns of %s (%s), not of %s: load it as kind %s (has: %s)",
+			ErrFormat, name, o.what, strings.Join(o.required, ", "), s.what, o.kind, genHeaderList(header))
+	}
+	p.noAnsweredAt = s == genContactSchema && m.col[cAnsweredAt] < 0 && m.konst[cAnsweredAt] == nil &&
+		m.col[cAnswered] < 0 && m.konst[cAnswered] == nil
 	c.want = len(header)
 	v := make([][]byte, len(s.fields))
 	for {
@@ -266,6 +273,8 @@ func genParseNDJSON(r io.Reader, opt Options, s *genSchema, row genRowFunc, e Em
 			}
 		}
 		if fe == nil {
+			p.noAnsweredAt = s == genContactSchema && raws[cAnsweredAt] == nil && konst[cAnsweredAt] == nil &&
+				raws[cAnswered] == nil && konst[cAnswered] == nil
 			fe, err = row(p, v)
 		}
 		if err == nil && fe != nil {

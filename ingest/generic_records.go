@@ -22,9 +22,13 @@ type genRow struct {
 	latest time.Time // the newest valid timestamp
 	source string
 	utf8   bool // the current row is valid UTF-8 (else text is Windows-1252)
-	names  map[string]string
-	lowers map[string]string
-	e      Emitter
+	// noAnsweredAt: the input has no answered_at (CSV: no such column;
+	// NDJSON: neither answered_at nor answered in the object), so a
+	// contact's answer is inferred (see contact).
+	noAnsweredAt bool
+	names        map[string]string
+	lowers       map[string]string
+	e            Emitter
 
 	// Per field, the last string handed out: rows in a row often share
 	// their queue, team or agent, and a comparison is cheaper than a map.
@@ -218,11 +222,36 @@ func (p *genRow) contact(v [][]byte) (Contact, *FieldError) {
 	if fe != nil {
 		return c, fe
 	}
-	if ok {
-		c.AnsweredAt = p.timePtr(answered)
-	}
 	if c.Abandoned, fe = flagBytes("abandoned", v[cAbandoned]); fe != nil {
 		return c, fe
+	}
+	switch {
+	case !isBlank(v[cAnswered]):
+		// An explicit answered flag: 1 without answered_at is answered
+		// after the wait; 0 with an answered_at contradicts it.
+		a, fe := flagBytes("answered", trimField(v[cAnswered]))
+		if fe != nil {
+			return c, fe
+		}
+		if !a && ok {
+			return c, &FieldError{Field: "answered", Reason: "answered is 0 but answered_at is set"}
+		}
+		if a && !ok {
+			if answered, fe = p.afterWait(&c); fe != nil {
+				return c, fe
+			}
+			ok = true
+		}
+	case !ok && p.noAnsweredAt && !c.Abandoned && (!isBlank(v[cAgentID]) || c.TalkS > 0):
+		// No answered_at column: a contact that was not abandoned and
+		// has an agent or talk time was answered after its wait.
+		if answered, fe = p.afterWait(&c); fe != nil {
+			return c, fe
+		}
+		ok = true
+	}
+	if ok {
+		c.AnsweredAt = p.timePtr(answered)
 	}
 	if fe = c.validate(); fe != nil {
 		return c, fe
@@ -263,6 +292,17 @@ func (p *genRow) contact(v [][]byte) (Contact, *FieldError) {
 	c.Disposition = p.name(cDisposition, v[cDisposition])
 	c.ContactID, c.CustomerID, c.InitialContactID = p.text3(v[cContactID], v[cCustomerID], v[cInitialContactID])
 	return c, nil
+}
+
+// afterWait is the inferred answer time of a contact: started_at + wait_s,
+// which must not lie after ended_at.
+func (p *genRow) afterWait(c *Contact) (time.Time, *FieldError) {
+	at := c.StartedAt.Add(time.Duration(c.WaitS) * time.Second)
+	if at.After(c.EndedAt) {
+		return at, fieldErr("wait_s", "started_at + wait_s = %s (the inferred answer time) is after ended_at %s",
+			at.Format(time.RFC3339), c.EndedAt.Format(time.RFC3339))
+	}
+	return at, nil
 }
 
 func (p *genRow) survey(v [][]byte) (Survey, *FieldError) {

@@ -14,6 +14,7 @@ import (
 // genSchema describes the columns of one kind in the generic formats.
 type genSchema struct {
 	kind     Kind
+	what     string   // what a row is, for messages ("roster rows")
 	fields   []string // target field names; index = the kind's field constant
 	required []string // columns the header must have
 	anyOf    []string // the header must have at least one of these
@@ -46,16 +47,18 @@ const (
 	cDisposition
 	cInitialContactID
 	cSourceUpdatedAt
+	cAnswered
 )
 
 var genContactSchema = &genSchema{
 	kind: KindContacts,
+	what: "contacts",
 	fields: []string{
 		"contact_id", "source", "channel", "direction", "queue", "team", "site",
 		"agent_id", "customer_id", "started_at", "answered_at", "ended_at",
 		"wait_s", "talk_s", "hold_s", "hold_count", "acw_s", "abandoned",
 		"transferred", "resolved", "disposition", "initial_contact_id",
-		"source_updated_at",
+		"source_updated_at", "answered",
 	},
 	required: []string{"contact_id", "started_at"},
 	times:    []string{"started_at", "answered_at", "ended_at", "source_updated_at"},
@@ -76,6 +79,7 @@ const (
 
 var genSurveySchema = &genSchema{
 	kind: KindSurveys,
+	what: "survey responses",
 	fields: []string{
 		"response_id", "source", "contact_id", "agent_id", "responded_at",
 		"nps", "csat", "ces", "comment",
@@ -98,6 +102,7 @@ const (
 
 var genAgentSchema = &genSchema{
 	kind:     KindAgents,
+	what:     "roster rows (agents)",
 	fields:   []string{"agent_id", "name", "team", "site", "supervisor", "valid_from"},
 	required: []string{"agent_id"},
 	times:    []string{"valid_from"},
@@ -115,6 +120,7 @@ const (
 
 var genStateSchema = &genSchema{
 	kind:     KindStates,
+	what:     "agent states",
 	fields:   []string{"agent_id", "state", "start", "end", "reason", "source"},
 	required: []string{"agent_id", "state", "start", "end"},
 	times:    []string{"start", "end"},
@@ -130,9 +136,36 @@ const (
 
 var genScheduleSchema = &genSchema{
 	kind:     KindSchedules,
+	what:     "schedule intervals",
 	fields:   []string{"agent_id", "activity", "start", "end"},
 	required: []string{"agent_id", "activity", "start", "end"},
 	times:    []string{"start", "end"},
+}
+
+// genSchemas are the schemas of every kind, for telling one kind's file
+// from another's.
+var genSchemas = []*genSchema{genContactSchema, genSurveySchema, genAgentSchema, genStateSchema, genScheduleSchema}
+
+// otherKind returns the schema of another kind whose required columns the
+// header has, at least one of which is not a column of s: the file is of
+// that kind (a contacts CSV has agent_id, but also contact_id and
+// started_at, which no roster has). nil when there is none.
+func (s *genSchema) otherKind(header []string) *genSchema {
+	for _, o := range genSchemas {
+		if o == s {
+			continue
+		}
+		own := false
+		all := true
+		for _, f := range o.required {
+			all = all && slices.Contains(header, f)
+			own = own || !slices.Contains(s.fields, f)
+		}
+		if all && own {
+			return o
+		}
+	}
+	return nil
 }
 
 // genColumn is one entry of Options.Columns: an input column name, or a

@@ -202,14 +202,17 @@ func TestParseContactsCSV(t *testing.T) {
 			want: []Contact{
 				with(func(c *Contact) {
 					c.ContactID, c.Queue, c.Disposition, c.TalkS = "c-2001", "billing, EU", "line one\nline two", 60
+					c.AnsweredAt = genTimeP("2025-03-03T10:00:00Z") // no answered_at column: inferred (talk time, not abandoned)
 					c.StartedAt, c.EndedAt, c.SourceUpdatedAt = genTime("2025-03-03T10:00:00Z"), genTime("2025-03-03T10:01:00Z"), genTime("2025-03-03T10:01:00Z")
 				}),
 				with(func(c *Contact) {
 					c.ContactID, c.Queue, c.Disposition, c.TalkS = "c-2002", "café", `said "hi"`, 30
+					c.AnsweredAt = genTimeP("2025-03-03T10:05:00Z") // no answered_at column: inferred (talk time, not abandoned)
 					c.StartedAt, c.EndedAt, c.SourceUpdatedAt = genTime("2025-03-03T10:05:00Z"), genTime("2025-03-03T10:05:30Z"), genTime("2025-03-03T10:05:30Z")
 				}),
 				with(func(c *Contact) {
 					c.ContactID, c.Queue, c.Disposition, c.TalkS = "c-2005", "billing", "done", 45
+					c.AnsweredAt = genTimeP("2025-03-03T10:20:00Z") // no answered_at column: inferred (talk time, not abandoned)
 					c.StartedAt, c.EndedAt, c.SourceUpdatedAt = genTime("2025-03-03T10:20:00Z"), genTime("2025-03-03T10:20:45Z"), genTime("2025-03-03T10:20:45Z")
 				}),
 			},
@@ -597,7 +600,8 @@ func TestParseContactsNDJSON(t *testing.T) {
 		{
 			ContactID: "c-3001", Source: "generic", Channel: "voice", Direction: "inbound", Queue: "billing",
 			StartedAt: genTime("2025-03-03T11:00:00Z"), EndedAt: genTime("2025-03-03T11:04:12Z"),
-			WaitS: 12, TalkS: 240, Resolved: genBoolP(true), SourceUpdatedAt: genTime("2025-03-03T11:04:12Z"),
+			AnsweredAt: genTimeP("2025-03-03T11:00:12Z"), // no answered_at key: inferred after the wait
+			WaitS:      12, TalkS: 240, Resolved: genBoolP(true), SourceUpdatedAt: genTime("2025-03-03T11:04:12Z"),
 		},
 		{
 			ContactID: "3002", Source: "generic", Channel: "voice", Direction: "inbound",
@@ -607,7 +611,7 @@ func TestParseContactsNDJSON(t *testing.T) {
 		{
 			ContactID: "c-3005", Source: "generic", Channel: "voice", Direction: "outbound",
 			StartedAt: genTime("2025-03-03T10:20:00Z"), EndedAt: genTime("2025-03-03T10:20:12Z"),
-			TalkS: 12, SourceUpdatedAt: genTime("2025-03-03T10:20:12Z"),
+			AnsweredAt: genTimeP("2025-03-03T10:20:00Z"), TalkS: 12, SourceUpdatedAt: genTime("2025-03-03T10:20:12Z"),
 		},
 	}
 	if !reflect.DeepEqual(s.contacts, want) {
