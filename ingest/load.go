@@ -23,7 +23,7 @@ var parsers = map[Kind]map[Format]ParseFunc{
 		FormatQualtrics: ParseQualtrics,
 	},
 	KindAgents:    {FormatCSV: ParseAgentsCSV},
-	KindStates:    {FormatCSV: ParseStatesCSV, FormatQueueLog: ParseQueueLog},
+	KindStates:    {FormatCSV: ParseStatesCSV, FormatQueueLog: ParseQueueLogStates},
 	KindSchedules: {FormatCSV: ParseSchedulesCSV},
 }
 

@@ -92,27 +92,42 @@ type qlAgent struct {
 func (a *qlAgent) in() bool { return a.agentLogin || len(a.queues) > 0 }
 
 type qlParser struct {
-	opt       Options
-	e         Emitter
-	src       string
-	open      map[string]*qlCall
-	legs      map[string]qlLegs
-	agents    map[string]*qlAgent
-	latest    time.Time
-	lastSweep time.Time
+	statesOnly bool // only agent states: call events are skipped
+	opt        Options
+	e          Emitter
+	src        string
+	open       map[string]*qlCall
+	legs       map[string]qlLegs
+	agents     map[string]*qlAgent
+	latest     time.Time
+	lastSweep  time.Time
 }
 
 // ParseQueueLog reads an Asterisk queue_log (raw or a CSV table export)
 // and emits one Contact per call leg and AgentState intervals for logins
 // and pauses. See /work/notes/readme-vendor-formats.md for the mapping.
 func ParseQueueLog(r io.Reader, opt Options, e Emitter) error {
+	return parseQueueLog(r, opt, e, false)
+}
+
+// ParseQueueLogStates reads only the agent states of a queue_log: call
+// events are skipped, so neither their contacts nor their rejects are
+// emitted (the contacts load of the same file, which also loads its agent
+// states, reports those). Lines that cannot be read at all are rejected
+// by both.
+func ParseQueueLogStates(r io.Reader, opt Options, e Emitter) error {
+	return parseQueueLog(r, opt, e, true)
+}
+
+func parseQueueLog(r io.Reader, opt Options, e Emitter, statesOnly bool) error {
 	p := &qlParser{
-		opt:    opt,
-		e:      e,
-		src:    opt.source("asterisk"),
-		open:   map[string]*qlCall{},
-		legs:   map[string]qlLegs{},
-		agents: map[string]*qlAgent{},
+		statesOnly: statesOnly,
+		opt:        opt,
+		e:          e,
+		src:        opt.source("asterisk"),
+		open:       map[string]*qlCall{},
+		legs:       map[string]qlLegs{},
+		agents:     map[string]*qlAgent{},
 	}
 	lines := newLineReader(r, opt.maxLine())
 	var read func(n int, s string) (*qlEvent, *Reject)
@@ -146,8 +161,10 @@ func ParseQueueLog(r io.Reader, opt Options, e Emitter) error {
 		}
 		ev, rej := read(lines.n, s)
 		if rej != nil {
-			err = p.reject(*rej, "")
-		} else if ev != nil {
+			if !p.skip(ev) {
+				err = p.reject(*rej, "")
+			}
+		} else if ev != nil && !p.skip(ev) {
 			err = p.handle(ev)
 		}
 		if err != nil {
@@ -165,6 +182,12 @@ var qlCallVerbs = map[string]bool{
 	"ENTERQUEUE": true, "CONNECT": true, "COMPLETEAGENT": true, "COMPLETECALLER": true,
 	"TRANSFER": true, "BLINDTRANSFER": true, "ATTENDEDTRANSFER": true, "ABANDON": true,
 	"EXITWITHTIMEOUT": true, "EXITEMPTY": true, "EXITWITHKEY": true, "AGENTDUMP": true, "SYSCOMPAT": true,
+}
+
+// skip reports an event the parser leaves alone: a call event when only
+// agent states are read.
+func (p *qlParser) skip(ev *qlEvent) bool {
+	return p.statesOnly && ev != nil && qlCallVerbs[ev.verb]
 }
 
 // handle feeds one event to the state machine.

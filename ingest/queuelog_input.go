@@ -55,7 +55,7 @@ func qlRawLine(n int, s string) (*qlEvent, *Reject) {
 func qlTime(ev *qlEvent, s string) (*qlEvent, *Reject) {
 	t, err := qlParseTime(s)
 	if err != nil {
-		return nil, &Reject{Line: ev.line, Raw: rawLine(ev.raw), Field: ev.tField, Reason: err.Error()}
+		return ev, &Reject{Line: ev.line, Raw: rawLine(ev.raw), Field: ev.tField, Reason: err.Error()} // ev: its verb decides who reports it
 	}
 	ev.t = t
 	return ev, nil

@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -387,5 +388,44 @@ func TestParseQueueLogPBXware(t *testing.T) {
 	if got, want := rec.states[0], (AgentState{AgentID: "1141", Source: "asterisk", State: StateLoggedIn,
 		Start: time.Unix(1543600769, 0).UTC(), End: time.Unix(1543625964, 0).UTC()}); got != want {
 		t.Errorf("first state = %+v, want %+v", got, want)
+	}
+}
+
+// TestParseQueueLogStatesOnly checks that --kind states --format queue_log
+// loads the agent states alone: no contacts, and no rejects of call events
+// (the contacts load of the same file stores those).
+func TestParseQueueLogStatesOnly(t *testing.T) {
+	in := string(vendorRead(t, filepath.Join("testdata", "queuelog", "interleaved.queue_log"))) +
+		"1709542999|c-open|q|NONE|ENTERQUEUE||555|1\n" + // incomplete call: a contacts reject
+		"1709543000|c-bad|q|NONE|ABANDON|x|1|30\n" + // bad call event
+		"1709543001|NONE|NONE|Agent/9|PAUSE|\n" +
+		"yesterday|NONE|NONE|Agent/9|UNPAUSE|\n" // bad agent event: both report it
+	all, err := vendorParse(t, ParseQueueLog, in, vendorOpt())
+	if err != nil {
+		t.Fatal(err)
+	}
+	parse, err := Parser(KindStates, FormatQueueLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, err := vendorParse(t, parse, in, vendorOpt())
+	if err != nil {
+		t.Fatal(err)
+	}
+	vendorCheck(t, states)
+	if len(all.contacts) == 0 || len(all.states) == 0 || len(all.rejects) < 3 {
+		t.Fatalf("fixture: %d contacts, %d states, rejects %+v", len(all.contacts), len(all.states), all.rejects)
+	}
+	if len(states.contacts) != 0 || !reflect.DeepEqual(states.states, all.states) {
+		t.Errorf("states load: %d contacts, %d states (want 0, %d)", len(states.contacts), len(states.states), len(all.states))
+	}
+	// Only lines that are not call events: the bad agent event, and the
+	// fixture's line that is too short to say what it is.
+	var got []string
+	for _, r := range states.rejects {
+		got = append(got, strconv.Itoa(r.Line)+":"+r.Field)
+	}
+	if want := []string{"25:agent", "46:time"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("states load rejects %+v, want %v", states.rejects, want)
 	}
 }
