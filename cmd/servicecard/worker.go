@@ -21,6 +21,7 @@ func runWorker(ctx context.Context, e env) error {
 	dir := fs.String("spool", "", "spool directory (inbox/, work/, done/, failed/ inside) (required)")
 	workers := fs.Int("workers", 2, "files loaded at once")
 	tz := fs.String("timezone", "", "IANA zone for timestamps without one (default: the config's timezone)")
+	mapFile := fs.String("mappings", "", "YAML list of column mappings by file name for files that need --map (e.g. Qualtrics): - {files: \"surveys.qualtrics.*\", columns: {nps: QID1}}")
 	metricsAddr := fs.String("metrics-listen", "127.0.0.1:9464", "address of the worker's /metrics (empty: none)")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
@@ -38,13 +39,19 @@ func runWorker(ctx context.Context, e env) error {
 			return usageError{fmt.Errorf("--timezone: %w", err)}
 		}
 	}
+	var mappings []spool.Mapping
+	if *mapFile != "" {
+		if mappings, err = spool.LoadMappings(*mapFile); err != nil {
+			return usageError{err}
+		}
+	}
 	st, cleanup, err := openStore(ctx, e, false)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
 	reg := newRegistry()
-	w, err := spool.New(spool.Options{Dir: *dir, Workers: *workers, Store: st, Logger: e.log, Registerer: reg, Location: loc})
+	w, err := spool.New(spool.Options{Dir: *dir, Workers: *workers, Store: st, Logger: e.log, Registerer: reg, Location: loc, Mappings: mappings})
 	if err != nil {
 		return err
 	}

@@ -90,6 +90,8 @@ type Options struct {
 	// instead of ParseName; an empty kind or format it returns falls back
 	// to ParseName's.
 	FileOptions func(name string) (ingest.Kind, ingest.Format)
+	// Mappings give column mappings by file name (see Mapping).
+	Mappings []Mapping
 }
 
 // Worker loads the files of one spool directory.
@@ -125,6 +127,9 @@ func New(opt Options) (*Worker, error) {
 	}
 	if opt.Retry.Max < opt.Retry.Initial {
 		opt.Retry.Max = opt.Retry.Initial
+	}
+	if err := checkMappings(opt.Mappings); err != nil {
+		return nil, err
 	}
 	if opt.Format == "" {
 		opt.Format = ingest.FormatAuto
@@ -398,7 +403,7 @@ func (w *Worker) process(ctx context.Context, f *os.File, path, id, name string,
 		w.log.Info("spool: loading", "file", name, "batch_id", id, "bytes", info.Size(), "recovered", recovered)
 	}
 	batch := ingest.Batch{ID: id, Kind: kind, Format: format, File: name}
-	popt := ingest.Options{File: name, Location: w.opt.Location}
+	popt := ingest.Options{File: name, Location: w.opt.Location, Columns: columns(w.opt.Mappings, name)}
 	for attempt := 0; ; attempt++ {
 		rep.Attempts = attempt + 1
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
