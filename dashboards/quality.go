@@ -40,11 +40,11 @@ WHERE $__timeFilter(started_at)`, "rows_ok"))
 	loaded.defaults = fieldDefaults{Unit: "short", Color: &fieldColor{Mode: "fixed", FixedColor: "blue"}}
 	loaded.options["graphMode"] = "none"
 
-	rejected := statPanel("Reject share", "Rejected rows / all rows read, batches started in the range. Every rejected row is kept with its reason in ingest_rejects.", 6, 4,
+	rejected := statPanel("Reject share", "Rejected rows / all rows read, batches started in the range. Every rejected row is kept with its reason in ingest_rejects; rejects a later file resolved (a queue_log call split across two files) are not counted.", 6, 4,
 		sqlQuery(formatTable, `
 -- Share of rows rejected in the range.
 SELECT if(sum(rows_ok) + sum(rows_rejected) = 0, NULL, sum(rows_rejected) / (sum(rows_ok) + sum(rows_rejected))) AS reject_share
-FROM ingest_batches FINAL
+FROM `+openBatches+`
 WHERE $__timeFilter(started_at)`, "reject_share"))
 	rejected.defaults = fieldDefaults{Unit: "percentunit", Decimals: intp(2), Color: &fieldColor{Mode: "thresholds"},
 		Thresholds: &sdk.Thresholds{Mode: "absolute", Steps: []sdk.ThresholdStep{{Color: "green"}, {Color: "orange", Value: f64(0.01)}, {Color: "red", Value: f64(0.05)}}}}
@@ -69,7 +69,7 @@ SELECT
     toInt64(now()) - toInt64(max(finished_at)) AS age_s,
     sum(rows_ok) AS rows_ok,
     sum(rows_rejected) AS rows_rejected
-FROM ingest_batches FINAL
+FROM `+openBatches+`
 WHERE isNotNull(finished_at)
 GROUP BY source, kind
 ORDER BY age_s DESC`, "source", "kind", "last_load", "age_s", "rows_ok", "rows_rejected"))
@@ -99,6 +99,7 @@ FROM
     SELECT batch_id, field, reason, raw
     FROM ingest_rejects FINAL
     WHERE $__timeFilter(ingested_at)
+      AND (batch_id, line) NOT IN (SELECT batch_id, line FROM ingest_rejects_resolved)
 ) AS r
 ANY LEFT JOIN
 (
@@ -130,7 +131,7 @@ SELECT
     bytes,
     duration_ms / 1000 AS duration_s,
     error
-FROM ingest_batches FINAL
+FROM `+openBatches+`
 WHERE $__timeFilter(started_at)
 ORDER BY started_at DESC
 LIMIT 100`, "started_at", "source", "kind", "format", "file", "status", "rows_ok", "rows_rejected", "rows_superseded", "bytes", "duration_s", "error"))
@@ -148,6 +149,27 @@ LIMIT 100`, "started_at", "source", "kind", "format", "file", "status", "rows_ok
 	return d
 }
 
+// openBatches is ingest_batches FINAL with rows_rejected counting only
+// the rejects that no later load resolved (the view
+// ingest_rejects_resolved: a queue_log call split across two files is
+// rejected by the first and loaded by the second, which is no lost data).
+const openBatches = `(
+    SELECT batch_id, source, kind, format, file, status, rows_ok, toUInt64(greatest(rejected_all - resolved, 0)) AS rows_rejected,
+        rows_superseded, bytes, started_at, finished_at, duration_ms, error
+    FROM
+    (
+        SELECT batch_id, source, kind, format, file, status, rows_ok, rows_rejected AS rejected_all,
+            rows_superseded, bytes, started_at, finished_at, duration_ms, error
+        FROM ingest_batches FINAL
+    ) AS b
+    ANY LEFT JOIN
+    (
+        SELECT batch_id, count() AS resolved
+        FROM ingest_rejects_resolved
+        GROUP BY batch_id
+    ) AS r USING batch_id
+)`
+
 // perFormat sums a batch counter per $__interval_s bucket and format
 // (integer division instead of $__timeInterval, which needs
 // toStartOfInterval).
@@ -158,10 +180,10 @@ SELECT
     toDateTime(intDiv(toUInt32(started_at), $__interval_s) * $__interval_s, 'UTC') AS time,
     format,
     sum(%[2]s) AS %[2]s
-FROM ingest_batches FINAL
+FROM %[3]s
 WHERE $__timeFilter(started_at)
 GROUP BY time, format
-ORDER BY time`, title, col), "time", "format", col))
+ORDER BY time`, title, col, openBatches), "time", "format", col))
 	p.defaults.Unit = "short"
 	p.defaults.Custom["drawStyle"] = "bars"
 	p.defaults.Custom["fillOpacity"] = 80
