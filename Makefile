@@ -22,7 +22,7 @@ test: deps
 	SERVICECARD_SQL_LOG=$(SQLLOG) $(GO) test -count=1 -timeout 20m ./...
 	node tools/chcompat/replay.js $(SQLLOG)
 
-## bench: ingest, scorecard and API throughput benchmarks beside clickhouse-client, printed as tables
+## bench: ingest, scorecard, API throughput and export benchmarks beside clickhouse-client, printed as tables
 ## (BENCH_ARGS passes flags, e.g. BENCH_ARGS="-tables scorecard -sizes 1000000 -reps 10"; see go run ./internal/bench -h)
 BENCH_ARGS ?=
 bench: deps build

@@ -68,6 +68,22 @@ type Card struct {
 	Reason        string      `json:"reason,omitempty"`
 	Components    []Component `json:"components"`
 	ConfigVersion string      `json:"config_version"`
+	// Partial marks a period (day, week, month) that the asked range cuts
+	// or that is not over yet: its values cover only part of it.
+	Partial bool `json:"partial"`
+}
+
+// MarkPartial sets Partial on the cards with a grain whose period is not
+// wholly inside [from, to) or ends after now.
+func MarkPartial(cards []Card, from, to, now time.Time, loc *time.Location) {
+	for i := range cards {
+		c := &cards[i]
+		if c.Grain == "" {
+			continue
+		}
+		end := Next(c.PeriodStart, c.Grain, loc)
+		c.Partial = c.PeriodStart.Before(from) || end.After(to) || end.After(now)
+	}
 }
 
 // Component is one scored metric of a card.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -45,6 +46,10 @@ func TestE2ECLIErrors(t *testing.T) {
 		{"token without new", []string{"token"}, 2, nil, nil},
 		{"token bad role", []string{"token", "new", "--role", "agent"}, 2, []string{"agent"}, nil},
 		{"scorecards without compute", []string{"scorecards"}, 2, nil, nil},
+		{"token new without role", []string{"token", "new"}, 2, []string{"--role is required"}, nil},
+		{"scorecards compute without from", []string{"scorecards", "compute"}, 2, []string{"--from YYYY-MM-DD is required"}, nil},
+		{"scorecards compute bad from", []string{"scorecards", "compute", "--from", "2026-13-01"}, 2, []string{`--from: want YYYY-MM-DD, got "2026-13-01"`}, nil},
+		{"scorecards compute to before from", []string{"scorecards", "compute", "--from", "2026-10-02", "--to", "2026-10-01"}, 2, []string{"--to must not be before --from"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -60,12 +65,33 @@ func TestE2ECLIErrors(t *testing.T) {
 					t.Errorf("error %q does not name %q", res.err, w)
 				}
 			}
+			if strings.Contains(res.err.Error(), "parsing time") || strings.Contains(res.err.Error(), `unknown role ""`) {
+				t.Errorf("error %q is a raw library message", res.err)
+			}
 			for _, w := range tc.wantStderr {
 				if !strings.Contains(res.err.Error(), w) && !strings.Contains(res.stderr, w) {
 					t.Errorf("neither the error %q nor stderr names %q:\n%s", res.err, w, res.stderr)
 				}
 			}
 		})
+	}
+}
+
+// A config error names its file once (it said "config X: config X: ...").
+func TestE2EConfigErrorPrefix(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(path, []byte("timezone: Mars/Base\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := runCmd(t.Context(), map[string]string{metrics.EnvConfig: path}, "scorecards", "compute", "--from", "2026-10-01")
+	if res.err == nil {
+		t.Fatal("a bad config was accepted")
+	}
+	if got := strings.Count(res.err.Error(), "config "+path); got != 1 {
+		t.Errorf("error %q names the config file %d times, want once", res.err, got)
+	}
+	if !strings.Contains(res.err.Error(), `timezone: unknown time zone "Mars/Base"`) {
+		t.Errorf("error %q does not say what is wrong", res.err)
 	}
 }
 

@@ -162,7 +162,7 @@ func buildCenter() (*center, error) {
 		return nil, err
 	}
 
-	res := runCmd(ctx, env, "scorecards", "compute", "--from", c.m.From.Format(time.DateOnly), "--to", c.m.To.Format(time.DateOnly))
+	res := runCmd(ctx, env, "scorecards", "compute", "--from", c.m.From.Format(time.DateOnly), "--to", c.lastDay())
 	if res.err != nil {
 		return nil, fmt.Errorf("scorecards compute: %w\n%s", res.err, res.stderr)
 	}
@@ -387,11 +387,11 @@ func (s *syncBuffer) String() string {
 // startServe runs `servicecard serve` on SERVICECARD_LISTEN (port 0) until
 // ctx ends, learns the bound address from its "serving" log line, and
 // waits for /readyz. errc receives run's result.
-func startServe(ctx context.Context, env map[string]string) (base string, errc chan error, stderr *syncBuffer, err error) {
+func startServe(ctx context.Context, env map[string]string, flags ...string) (base string, errc chan error, stderr *syncBuffer, err error) {
 	stderr = &syncBuffer{addr: make(chan string, 1)}
 	errc = make(chan error, 1)
 	go func() {
-		errc <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, io.Discard, stderr)
+		errc <- run(ctx, append([]string{"serve"}, flags...), func(k string) string { return env[k] }, io.Discard, stderr)
 	}()
 	select {
 	case addr := <-stderr.addr:

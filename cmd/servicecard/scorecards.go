@@ -12,11 +12,11 @@ import (
 // runScorecards computes (backfills) scorecard snapshots for a date range.
 func runScorecards(ctx context.Context, e env) error {
 	if len(e.args) == 0 || e.args[0] != "compute" {
-		return usageError{errors.New("usage: servicecard scorecards compute --from YYYY-MM-DD --to YYYY-MM-DD")}
+		return usageError{errors.New("usage: servicecard scorecards compute --from YYYY-MM-DD [--to YYYY-MM-DD]")}
 	}
 	fs := newFlags("scorecards compute", e)
 	fromS := fs.String("from", "", "first day (business time zone), YYYY-MM-DD (required)")
-	toS := fs.String("to", "", "day after the last, YYYY-MM-DD (default: tomorrow)")
+	toS := fs.String("to", "", "last day, included, YYYY-MM-DD (default: today)")
 	if err := parseFlags(fs, e.args[1:]); err != nil {
 		return err
 	}
@@ -25,19 +25,25 @@ func runScorecards(ctx context.Context, e env) error {
 		return err
 	}
 	loc := cfg.Location()
+	if *fromS == "" {
+		return usageError{errors.New("scorecards compute: --from YYYY-MM-DD is required (the first day to compute)")}
+	}
 	from, err := time.ParseInLocation(time.DateOnly, *fromS, loc)
 	if err != nil {
-		return usageError{fmt.Errorf("--from: want YYYY-MM-DD: %w", err)}
+		return usageError{fmt.Errorf("scorecards compute: --from: want YYYY-MM-DD, got %q", *fromS)}
 	}
-	to := time.Now().In(loc).AddDate(0, 0, 1)
+	// --to is the last day, included, as the API's to.
+	last := time.Now().In(loc)
+	last = time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, loc)
 	if *toS != "" {
-		if to, err = time.ParseInLocation(time.DateOnly, *toS, loc); err != nil {
-			return usageError{fmt.Errorf("--to: want YYYY-MM-DD: %w", err)}
+		if last, err = time.ParseInLocation(time.DateOnly, *toS, loc); err != nil {
+			return usageError{fmt.Errorf("scorecards compute: --to: want YYYY-MM-DD, got %q", *toS)}
 		}
 	}
-	if !to.After(from) {
-		return usageError{errors.New("--to must be after --from")}
+	if last.Before(from) {
+		return usageError{errors.New("scorecards compute: --to must not be before --from")}
 	}
+	to := last.AddDate(0, 0, 1)
 	st, cleanup, err := openStore(ctx, e, false)
 	if err != nil {
 		return err
@@ -47,6 +53,6 @@ func runScorecards(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %d scorecard rows for %s to %s\n", n, from.Format(time.DateOnly), to.Format(time.DateOnly))
+	fmt.Fprintf(e.stdout, "wrote %d scorecard rows for %s to %s (inclusive)\n", n, from.Format(time.DateOnly), last.Format(time.DateOnly))
 	return nil
 }

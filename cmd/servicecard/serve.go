@@ -23,7 +23,8 @@ func runServe(ctx context.Context, e env) error {
 	listen := fs.String("listen", listenAddr(e), "address to listen on (SERVICECARD_LISTEN)")
 	every := fs.Duration("snapshot-every", 15*time.Minute, "how often scorecard snapshots are recomputed")
 	lookback := fs.Duration("snapshot-lookback", 400*24*time.Hour, "how far back each snapshot run recomputes (a year of weekly trend stays served from snapshots)")
-	maxIngest := fs.Int64("max-ingest-bytes", api.DefaultMaxIngestBytes, "largest body POST /api/v1/ingest accepts (413 beyond)")
+	maxIngest := fs.Int64("max-ingest-bytes", api.DefaultMaxIngestBytes, "largest body POST /api/v1/ingest accepts (413 beyond, and nothing loaded)")
+	bodyTimeout := fs.Duration("body-timeout", api.DefaultBodyTimeout, "how long a form body may take, and an ingest body may pause (408 beyond)")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
@@ -40,12 +41,13 @@ func runServe(ctx context.Context, e env) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	return serve(ctx, e, st, cfg, ln, serveOptions{every: *every, lookback: *lookback, maxIngest: *maxIngest})
+	return serve(ctx, e, st, cfg, ln, serveOptions{every: *every, lookback: *lookback, maxIngest: *maxIngest, bodyTimeout: *bodyTimeout})
 }
 
 type serveOptions struct {
 	every, lookback time.Duration
 	maxIngest       int64
+	bodyTimeout     time.Duration
 	reg             *prometheus.Registry
 	ready           func(addr string) // called once the listener serves
 }
@@ -58,7 +60,7 @@ func serve(ctx context.Context, e env, st *chstore.Store, cfg metrics.Config, ln
 	}
 	eng := scorecard.New(st, cfg, scorecard.Options{Logger: e.log, Registerer: reg})
 	srv, err := api.New(api.Options{Backend: eng, Config: &cfg, Logger: e.log, Registerer: reg, Gatherer: reg,
-		MaxIngestBytes: o.maxIngest, Pages: newPages(eng, cfg, e)})
+		MaxIngestBytes: o.maxIngest, BodyTimeout: o.bodyTimeout, Pages: newPages(eng, cfg, e)})
 	if err != nil {
 		return err
 	}
@@ -82,9 +84,6 @@ func newRegistry() *prometheus.Registry {
 // loadConfig reads SERVICECARD_CONFIG (defaults when unset).
 func loadConfig(e env) (metrics.Config, error) {
 	path := e.getenv(metrics.EnvConfig)
-	cfg, err := metrics.LoadConfig(path)
-	if err != nil {
-		return cfg, fmt.Errorf("config %s: %w", path, err)
-	}
-	return cfg, nil
+	// LoadConfig's errors already name the file ("config PATH: key: ...").
+	return metrics.LoadConfig(path)
 }

@@ -24,6 +24,9 @@ func runToken(ctx context.Context, e env) error {
 	if err := parseFlags(fs, e.args[1:]); err != nil {
 		return err
 	}
+	if *role == "" {
+		return usageError{errors.New("token new: --role is required: executive, supervisor, analyst or admin")}
+	}
 	if *name == "" {
 		*name = *role
 	}

@@ -421,7 +421,7 @@ func (w *Worker) process(ctx context.Context, f *os.File, path, id, name string,
 			w.log.Info("spool: stopped; file stays in work for the next run", "file", name, "batch_id", id)
 			return
 		case a.failed():
-			w.m.files.WithLabelValues("retry").Inc()
+			w.m.Files.WithLabelValues("retry").Inc()
 			wait := w.backoff(attempt)
 			w.log.Warn("spool: storage error, will retry", "file", name, "batch_id", id, "attempt", attempt+1, "retry_in", wait, "err", err)
 			select {
@@ -501,7 +501,7 @@ func (w *Worker) finish(path, name, id string, rep Report) {
 	if err := writeReport(dst+ReportSuffix, rep); err != nil {
 		w.log.Error("spool: write report", "file", name, "err", err)
 	}
-	w.m.observe(rep.Summary)
+	w.m.Observe(rep.Summary)
 	w.updateDepth()
 	if rep.Status == "done" {
 		w.log.Info("spool: loaded", "file", name, "batch_id", id, "rows", rep.RowsOK, "rejected", rep.RowsRejected, "duration", rep.Duration)

@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/servicecard/servicecard/internal/ingestmetrics"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -59,6 +60,10 @@ type Options struct {
 	Now func() time.Time
 	// ShutdownTimeout bounds Run's graceful shutdown. 0: 30 s.
 	ShutdownTimeout time.Duration
+	// BodyTimeout bounds a request body: a form must arrive whole within
+	// it, an ingest body must not pause longer (408 otherwise). 0:
+	// DefaultBodyTimeout.
+	BodyTimeout time.Duration
 }
 
 // Pages is the place for the built-in pages (issue 4), outside /api/v1.
@@ -79,7 +84,9 @@ type Server struct {
 	maxIngestBytes int64
 	now            func() time.Time
 	shutdown       time.Duration
+	bodyTimeout    time.Duration
 	duration       *prometheus.HistogramVec
+	ingested       *ingestmetrics.Counters
 	routes         []route
 	docOnce        sync.Once
 	doc            []byte
@@ -97,6 +104,7 @@ func New(opt Options) (*Server, error) {
 		maxIngestBytes: opt.MaxIngestBytes,
 		now:            opt.Now,
 		shutdown:       opt.ShutdownTimeout,
+		bodyTimeout:    opt.BodyTimeout,
 	}
 	if s.cfg == nil {
 		d := metrics.Default()
@@ -113,6 +121,9 @@ func New(opt Options) (*Server, error) {
 	}
 	if s.shutdown <= 0 {
 		s.shutdown = 30 * time.Second
+	}
+	if s.bodyTimeout <= 0 {
+		s.bodyTimeout = DefaultBodyTimeout
 	}
 	reg, gat := opt.Registerer, opt.Gatherer
 	if reg == nil {
@@ -134,14 +145,16 @@ func New(opt Options) (*Server, error) {
 		Help:    "Time to answer HTTP requests, by route template, method and status code.",
 		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300},
 	}, []string{"route", "method", "code"})
+	s.ingested = ingestmetrics.New(reg)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.Server.ReadHeaderTimeout = 10 * time.Second
 	e.Server.IdleTimeout = 2 * time.Minute
-	// No write timeout: exports stream for as long as they take.
-	e.Use(s.observe, s.recoverPanics)
+	// No write or whole-request read timeout: exports and ingest stream
+	// for as long as they take; bodyDeadline bounds stalled bodies.
+	e.Use(s.observe, s.recoverPanics, s.bodyDeadline)
 	s.e = e
 
 	s.routes = s.routeTable(promhttp.HandlerFor(gat, promhttp.HandlerOpts{}))
@@ -160,8 +173,17 @@ func New(opt Options) (*Server, error) {
 	return s, nil
 }
 
-// ServeHTTP serves one request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }
+// ServeHTTP serves one request. HEAD is answered on every GET route, API
+// and pages alike: the route sees a GET, and net/http, which still holds
+// the original HEAD request, sends the status and headers without the
+// body.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		r = r.Clone(r.Context())
+		r.Method = http.MethodGet
+	}
+	s.e.ServeHTTP(w, r)
+}
 
 // Echo returns the underlying echo instance (for tests and route listings).
 func (s *Server) Echo() *echo.Echo { return s.e }

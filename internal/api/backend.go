@@ -91,6 +91,8 @@ type TrendPoint struct {
 	NPSN      int64     `json:"nps_n"`
 	// CustomerServiceWeek marks the week that is Customer Service Week.
 	CustomerServiceWeek bool `json:"customer_service_week,omitempty"`
+	// Partial marks a week the range cuts or that is not over yet.
+	Partial bool `json:"partial"`
 }
 
 // ServiceWeek is one Customer Service Week (the first full Monday-Friday

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,7 +26,31 @@ var (
 	ErrBadRequest = errors.New("api: bad request")
 	// ErrForbidden: the caller's role may not do this (403).
 	ErrForbidden = errors.New("api: forbidden")
+	// ErrUnavailable: storage is down for the moment (503 with
+	// Retry-After). The wrapped cause is logged, not shown; wrap with
+	// Note to tell the caller what became of their request.
+	ErrUnavailable = errors.New("api: storage unavailable")
 )
+
+// RetryAfter is what a 503 answer's Retry-After header says, in seconds.
+const RetryAfter = 10
+
+// unavailableMessage is the public message of an outage.
+const unavailableMessage = "the data store (ClickHouse) does not answer; try again shortly"
+
+// noteError adds what the caller may read to an error whose own text is
+// not for them (an outage's cause names hosts).
+type noteError struct {
+	note string
+	err  error
+}
+
+func (e *noteError) Error() string { return e.note + ": " + e.err.Error() }
+func (e *noteError) Unwrap() error { return e.err }
+
+// Note wraps err with a public note: the answer's message is the note
+// followed by the error's own public message.
+func Note(err error, note string) error { return &noteError{note: note, err: err} }
 
 // Error codes of the JSON error body.
 const (
@@ -36,6 +63,8 @@ const (
 	codeMethodNotAllowed = "method_not_allowed"
 	codeTooLarge         = "too_large"
 	codeNotReady         = "not_ready"
+	codeUnavailable      = "unavailable"
+	codeTimeout          = "request_timeout"
 	codeInternal         = "internal"
 	codeUnsupportedMedia = "unsupported_media_type"
 )
@@ -62,6 +91,16 @@ type paramError struct {
 func (e *paramError) Error() string { return e.Param + ": " + e.Msg }
 func (e *paramError) Unwrap() error { return e.Err }
 
+// publicError is an error whose message was written for the caller; its
+// status comes from what it wraps.
+type publicError struct {
+	msg string
+	err error
+}
+
+func (e *publicError) Error() string { return e.msg }
+func (e *publicError) Unwrap() error { return e.err }
+
 func badParam(param, format string, a ...any) error {
 	return &paramError{Param: param, Msg: fmt.Sprintf(format, a...)}
 }
@@ -71,8 +110,21 @@ func forbidden(format string, a ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrForbidden}, a...)...)
 }
 
-// errorCodeOf maps an error to its HTTP status, code and public message.
-// It is the one place where domain errors become HTTP (STYLE.md).
+// ErrorStatus maps an error to its HTTP status, a stable code and a
+// message fit for the caller. It is the one place where errors become
+// HTTP answers: the JSON API's error handler and the built-in pages both
+// use it. A 500's message is generic (the cause goes to the log); so is a
+// 503's, plus any Note.
+func ErrorStatus(err error) (status int, code, msg string) {
+	status, code, msg = errorCodeOf(err)
+	var ne *noteError
+	if errors.As(err, &ne) && status >= 500 {
+		msg = ne.note + "; " + msg
+	}
+	return status, code, msg
+}
+
+// errorCodeOf is ErrorStatus without the notes.
 func errorCodeOf(err error) (status int, code, msg string) {
 	var pe *paramError
 	var he *echo.HTTPError
@@ -113,9 +165,19 @@ func errorCodeOf(err error) (status int, code, msg string) {
 	case errors.Is(err, metrics.ErrUnknownMetric):
 		return http.StatusBadRequest, codeBadParameter, err.Error()
 	case errors.Is(err, ErrBadRequest):
-		return http.StatusBadRequest, codeBadRequest, err.Error()
+		msg := err.Error()
+		var pub *publicError
+		if !errors.As(err, &pub) {
+			msg = strings.TrimPrefix(msg, ErrBadRequest.Error()+": ")
+		}
+		return http.StatusBadRequest, codeBadRequest, msg
 	case errors.Is(err, ErrNotReady):
 		return http.StatusServiceUnavailable, codeNotReady, err.Error()
+	case errors.Is(err, ErrUnavailable):
+		return http.StatusServiceUnavailable, codeUnavailable, unavailableMessage
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// Reading the request body passed its deadline (a stalled client).
+		return http.StatusRequestTimeout, codeTimeout, "the request body did not arrive in time"
 	}
 	return http.StatusInternalServerError, codeInternal, "internal error; the server log has the details"
 }
@@ -138,6 +200,8 @@ func httpCode(status int) string {
 		return codeUnsupportedMedia
 	case http.StatusServiceUnavailable:
 		return codeNotReady
+	case http.StatusRequestTimeout:
+		return codeTimeout
 	}
 	if status >= 500 {
 		return codeInternal
@@ -174,7 +238,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		c.Response().Status = statusClientClosed
 		return
 	}
-	status, code, msg := errorCodeOf(err)
+	status, code, msg := ErrorStatus(err)
 	switch {
 	case status >= 500 && code == codeInternal:
 		s.log.Error("request failed", "method", req.Method, "route", routeOf(c), "err", err)
@@ -183,6 +247,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if status == http.StatusUnauthorized {
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="servicecard"`)
+	}
+	if status == http.StatusServiceUnavailable {
+		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(RetryAfter))
+	}
+	if status == http.StatusRequestTimeout {
+		c.Response().Header().Set(echo.HeaderConnection, "close")
 	}
 	// An export or download sets no headers before its first byte, but
 	// be sure no attachment header survives into an error.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -231,11 +232,9 @@ func (s *Server) coaching(c echo.Context) error {
 	if teams, err = scopeTeams(p, teams); err != nil {
 		return err
 	}
-	window := s.cfg.Coaching.WindowDays
-	if window <= 0 {
-		window = 28
-	}
-	from, to, err := rangeParams(q, "", s.loc(), s.now(), trailing(window))
+	// Without to: CoachingWindow, the window the coaching page shows.
+	window, _, defTo := CoachingWindow(s.cfg, s.now())
+	from, to, err := rangeParams(q, "", s.loc(), defTo.Add(-time.Nanosecond), trailing(window))
 	if err != nil {
 		return err
 	}
@@ -404,9 +403,11 @@ func (s *Server) ingest(c echo.Context) error {
 	}
 	req := c.Request()
 	mt, _, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
-	if strings.HasPrefix(mt, "multipart/") || mt == echo.MIMEApplicationForm {
+	// application/x-www-form-urlencoded is what curl --data-binary sends
+	// by default: the body is read as the raw file, like any other type.
+	if strings.HasPrefix(mt, "multipart/") {
 		return echo.NewHTTPError(http.StatusUnsupportedMediaType,
-			"send the file as the raw request body (curl --data-binary @FILE), not as a form")
+			"send the file as the raw request body (curl --data-binary @FILE), not as a multipart form")
 	}
 	if ce := req.Header.Get(echo.HeaderContentEncoding); ce != "" && !strings.EqualFold(ce, "identity") {
 		return echo.NewHTTPError(http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q is not supported; send the file uncompressed", Printable(ce)))
@@ -451,35 +452,86 @@ func (s *Server) ingest(c echo.Context) error {
 		ir.Location = loc
 	}
 	if req.ContentLength > s.maxIngestBytes {
-		return fmt.Errorf("%w: %d bytes, the limit is %d (split the file, or load it with `servicecard ingest`)",
+		return fmt.Errorf("%w: %d bytes, the limit is %d; nothing was loaded (split the file, or load it with `servicecard ingest`)",
 			errTooLarge, req.ContentLength, s.maxIngestBytes)
 	}
-	body := &limitedBody{r: http.MaxBytesReader(c.Response(), req.Body, s.maxIngestBytes)}
-	sum, err := s.backend.Ingest(req.Context(), ir, body)
-	if body.exceeded {
-		// Whatever the parser made of the cut-off read, the body was too
-		// large; rows flushed before the limit stay in a failed batch.
-		return fmt.Errorf("%w: the limit is %d bytes; batch %s is marked failed (split the file, or load it with `servicecard ingest`)",
-			errTooLarge, s.maxIngestBytes, sum.BatchID)
-	}
+	// The body goes to a temporary file first and is loaded only once it
+	// is complete and within the limit: a body cut off, too large or
+	// stalled loads nothing.
+	body, err := s.spoolBody(c)
 	if err != nil {
-		return fmt.Errorf("ingest %s: %w", kind, err)
+		return err
+	}
+	defer body.Close()
+	sum, err := s.backend.Ingest(req.Context(), ir, body)
+	if err != nil {
+		sum.Status = "failed"
+	}
+	s.ingested.Observe(sum)
+	if err != nil {
+		return ingestError(kind, ir.File, err)
 	}
 	return writeJSON(c, sum)
 }
 
-// limitedBody notes when http.MaxBytesReader cut the body, since a
-// parser may report the read error in its own words.
+// spoolBody copies the ingest body to an unlinked temporary file, at most
+// maxIngestBytes, and returns it rewound.
+func (s *Server) spoolBody(c echo.Context) (*os.File, error) {
+	f, err := os.CreateTemp("", "servicecard-ingest-*")
+	if err != nil {
+		return nil, fmt.Errorf("spool ingest body: %w", err)
+	}
+	// Unlinked at once: the file goes away with its descriptor, whatever
+	// happens to the request.
+	_ = os.Remove(f.Name())
+	body := &limitedBody{r: http.MaxBytesReader(c.Response(), c.Request().Body, s.maxIngestBytes)}
+	if _, err = io.Copy(f, body); err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err == nil {
+		return f, nil
+	}
+	f.Close()
+	switch {
+	case body.exceeded:
+		return nil, fmt.Errorf("%w: the limit is %d bytes; nothing was loaded (split the file, or load it with `servicecard ingest`)",
+			errTooLarge, s.maxIngestBytes)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, err
+	case body.failed:
+		return nil, fmt.Errorf("%w: the request body could not be read (%v); nothing was loaded", ErrBadRequest, err)
+	}
+	return nil, fmt.Errorf("spool ingest body: %w", err)
+}
+
+// ingestError gives a failed load one plain message: the kind, then what
+// was wrong, without the layers' own prefixes.
+func ingestError(kind ingest.Kind, file string, err error) error {
+	if errors.Is(err, ingest.ErrFormat) || errors.Is(err, ErrBadRequest) {
+		msg := err.Error()
+		for _, p := range []string{ErrBadRequest.Error() + ": ", "ingest " + file + ": ", "ingest: "} {
+			msg = strings.TrimPrefix(msg, p)
+		}
+		msg = strings.Replace(msg, ingest.ErrFormat.Error()[len("ingest: "):]+": "+file+": ", ingest.ErrFormat.Error()[len("ingest: "):]+": ", 1)
+		return &publicError{msg: fmt.Sprintf("ingest %s: %s", kind, msg), err: err}
+	}
+	return fmt.Errorf("ingest %s: %w", kind, err)
+}
+
+// limitedBody tells the request body's errors (too large, or failed)
+// from the temporary file's.
 type limitedBody struct {
 	r        io.Reader
 	exceeded bool
+	failed   bool
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	var mbe *http.MaxBytesError
-	if err != nil && errors.As(err, &mbe) {
-		b.exceeded = true
+	if err != nil && err != io.EOF {
+		b.failed = true
+		b.exceeded = errors.As(err, &mbe)
 	}
 	return n, err
 }

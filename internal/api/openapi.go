@@ -68,13 +68,13 @@ var (
 			pFrom, pTo,
 			{name: "team", in: "query", array: true, description: "Team filter for level team or agent, repeated or comma-separated. Supervisors: only their teams; default their teams."},
 		},
-		result: ScorecardsResponse{}, errors: []int{400, 401, 403}}
+		result: ScorecardsResponse{}, errors: []int{400, 401, 403, 503}}
 	docCatalog = opDoc{id: "catalog", summary: "The metric catalog with the configuration in force.",
 		result: CatalogResponse{}, errors: []int{401}}
-	docCoaching = opDoc{id: "coaching", summary: "Coaching opportunities over the trailing coaching window ending at to.",
-		params: []paramDoc{pTeam, pTo}, result: CoachingResponse{}, errors: []int{400, 401, 403}}
+	docCoaching = opDoc{id: "coaching", summary: "Coaching opportunities over the trailing coaching window ending at to (default: the end of yesterday, as the coaching page).",
+		params: []paramDoc{pTeam, pTo}, result: CoachingResponse{}, errors: []int{400, 401, 403, 503}}
 	docRecognition = opDoc{id: "recognition", summary: "Service stars, praise and Customer Service Weeks in the range (default: 28 days to today).",
-		params: []paramDoc{pFrom, pTo, pTeam}, result: RecognitionResponse{}, errors: []int{400, 401, 403}}
+		params: []paramDoc{pFrom, pTo, pTeam}, result: RecognitionResponse{}, errors: []int{400, 401, 403, 503}}
 	docExport = opDoc{id: "export", summary: "Stream a table as CSV, NDJSON or Parquet.",
 		description: "Columns are the table's column ids (scorecards: metric ids). Rows whose time falls in the range (default: 28 days to today; at most 10 years). " +
 			"The file is an attachment; a failure after the first byte breaks the connection rather than end the file early.",
@@ -84,9 +84,10 @@ var (
 			pFrom, pTo,
 		},
 		content: []string{"text/csv", "application/x-ndjson", "application/vnd.apache.parquet"},
-		errors:  []int{400, 401, 403, 404}}
+		errors:  []int{400, 401, 403, 404, 503}}
 	docIngest = opDoc{id: "ingest", summary: "Load a file sent as the raw request body.",
-		description: "Same parsers, validation and rejects as `servicecard ingest`. The body is streamed; beyond the server's limit (default 256 MiB) the answer is 413. " +
+		description: "Same parsers, validation and rejects as `servicecard ingest`. The body is read whole into a temporary file first and loaded only then: beyond the server's limit (default 256 MiB) the answer is 413, a stalled body 408, and neither loads anything. " +
+			"Any Content-Type but multipart is taken as the raw file (curl --data-binary's default form type included). During a ClickHouse outage: 503 with Retry-After. " +
 			"Rejected rows are counted in rows_rejected and kept in ingest_rejects; they do not fail the request.",
 		params: []paramDoc{
 			{name: "kind", in: "path", required: true, enum: kindNames()},
@@ -96,8 +97,8 @@ var (
 			{name: "batch_id", in: "query", description: "Client batch id: a retry with the same id replaces the earlier attempt's rows."},
 			{name: "file", in: "query", description: "Name recorded for the batch. Default http."},
 		},
-		body:   &bodyDoc{description: "The file, as is.", media: []string{"text/csv", "application/x-ndjson", "text/plain", "application/json", "application/octet-stream"}},
-		result: ingest.Summary{}, errors: []int{400, 401, 403, 404, 413, 415}}
+		body:   &bodyDoc{description: "The file, as is.", media: []string{"text/csv", "application/x-ndjson", "text/plain", "application/json", "application/octet-stream", "application/x-www-form-urlencoded"}},
+		result: ingest.Summary{}, errors: []int{400, 401, 403, 404, 408, 413, 415, 503}}
 )
 
 func levelNames() []string {

@@ -172,6 +172,21 @@ var (
 )
 
 // trailing returns a default-from function: days before to.
+// CoachingWindow is the default coaching window of the API and the
+// coaching page alike: the configured number of whole days (default 28)
+// up to the end of yesterday in the business time zone (today is not over).
+func CoachingWindow(cfg *metrics.Config, now time.Time) (days int, from, to time.Time) {
+	days = cfg.Coaching.WindowDays
+	if days <= 0 {
+		days = 28
+	}
+	loc := cfg.Location()
+	to = metrics.Bucket(now, metrics.GrainDay, loc)
+	l := to.In(loc)
+	from = metrics.Bucket(time.Date(l.Year(), l.Month(), l.Day()-days, 12, 0, 0, 0, loc), metrics.GrainDay, loc)
+	return days, from, to
+}
+
 func trailing(days int) func(time.Time) time.Time {
 	return func(to time.Time) time.Time { return to.AddDate(0, 0, -days) }
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -163,6 +164,7 @@ type results struct {
 	prototypes []prototype
 	throughput []throughputResult
 	snapshots  []snapshotTiming
+	exports    []exportResult
 }
 
 // snapshotTiming is how long the snapshot of the data set's year took:
@@ -180,7 +182,7 @@ type snapshotTiming struct {
 func (h harness) scorecardTables(ctx context.Context, o options, wantSC, wantTP bool) (results, error) {
 	var res results
 	for _, n := range o.sizes {
-		if err := h.size(ctx, o, n, wantSC, wantTP, &res); err != nil {
+		if err := h.size(ctx, o, n, wantSC, wantTP, slices.Contains(o.tables, "export"), &res); err != nil {
 			return res, fmt.Errorf("%d contacts: %w", n, err)
 		}
 	}
@@ -199,11 +201,14 @@ func (h harness) scorecardTables(ctx context.Context, o options, wantSC, wantTP 
 	if wantTP {
 		h.printThroughput(res.throughput)
 	}
+	if len(res.exports) > 0 {
+		h.printExport(res.exports)
+	}
 	return res, nil
 }
 
 // size measures the data set of n contacts into res.
-func (h harness) size(ctx context.Context, o options, n int, wantSC, wantTP bool, res *results) error {
+func (h harness) size(ctx context.Context, o options, n int, wantSC, wantTP, wantEX bool, res *results) error {
 	dsn := h.dsn(n)
 	copt, err := clickhouse.ParseDSN(dsn)
 	if err != nil {
@@ -228,6 +233,16 @@ func (h harness) size(ctx context.Context, o options, n int, wantSC, wantTP bool
 		return err
 	}
 	defer srv.stop()
+	if wantEX {
+		ex, err := h.export(ctx, srv, st.Conn(), db, n)
+		if err != nil {
+			return err
+		}
+		res.exports = append(res.exports, ex)
+	}
+	if !wantSC && !wantTP {
+		return st.Conn().Exec(ctx, "DROP DATABASE IF EXISTS "+db)
+	}
 	// As `serve` does at start: snapshot the year, then serve from it.
 	t0 := time.Now()
 	rows, err := srv.engine.Snapshot(ctx, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC))
@@ -272,6 +287,7 @@ type apiServer struct {
 	base       string
 	executive  string // tokens
 	supervisor string
+	analyst    string
 	client     *http.Client
 	errors     *errorLog // the server's warnings and errors
 	engine     *scorecard.Engine
@@ -320,7 +336,11 @@ func startAPI(ctx context.Context, st *chstore.Store, cfg metrics.Config) (*apiS
 	if err != nil {
 		return nil, err
 	}
-	cfg.Tokens = append(cfg.Tokens, execEntry, supEntry)
+	analyst, anaEntry, err := metrics.NewTokenEntry("bench-analyst", metrics.RoleAnalyst, nil)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Tokens = append(cfg.Tokens, execEntry, supEntry, anaEntry)
 	reg := prometheus.NewRegistry()
 	errs := &errorLog{}
 	logger := slog.New(slog.NewTextHandler(errs, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -338,7 +358,7 @@ func startAPI(ctx context.Context, st *chstore.Store, cfg metrics.Config) (*apiS
 	go func() { done <- srv.Run(sctx, ln) }()
 	tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute}
 	return &apiServer{
-		base: "http://" + ln.Addr().String(), executive: execToken, supervisor: sup,
+		base: "http://" + ln.Addr().String(), executive: execToken, supervisor: sup, analyst: analyst,
 		client: &http.Client{Transport: tr, Timeout: 10 * time.Minute}, errors: errs, engine: eng,
 		stop: func() {
 			cancel()

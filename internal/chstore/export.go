@@ -32,6 +32,9 @@ type RowWriter interface {
 var exports = map[string]struct {
 	cols []ExportColumn
 	sql  string
+	// sliced: read one calendar month (UTC, one partition) per query, in
+	// time order, so FINAL and the sort hold one partition at a time.
+	sliced bool
 }{
 	"contacts": {
 		cols: cols("contact_id:string", "source:string", "channel:string", "direction:string", "queue:string",
@@ -46,6 +49,7 @@ var exports = map[string]struct {
 	FROM contacts FINAL
 	WHERE sign = 1 AND started_at >= @from AND started_at < @to
 	ORDER BY started_at`,
+		sliced: true,
 	},
 	"surveys": {
 		cols: cols("response_id:string", "source:string", "contact_id:string", "agent_id:string",
@@ -54,6 +58,7 @@ var exports = map[string]struct {
 	FROM surveys FINAL
 	WHERE sign = 1 AND responded_at >= @from AND responded_at < @to
 	ORDER BY responded_at`,
+		sliced: true,
 	},
 	"scorecards": {
 		cols: cols("level:string", "key:string", "grain:string", "period_start:date", "score:float",
@@ -98,21 +103,59 @@ func cols(specs ...string) []ExportColumn {
 	return out
 }
 
-// Export streams the rows of table in [from, to) to w. ClickHouse sends
-// blocks as it reads, and each row goes to w before the next is read, so
-// memory stays flat whatever the size.
+// exportSortSpill is where an export's sort spills to disk instead of
+// growing in ClickHouse's memory (max_bytes_before_external_sort).
+const exportSortSpill = 128 << 20
+
+// exportBlockRows is the rows per block ClickHouse sends an export.
+const exportBlockRows = 8192
+
+// Export streams the rows of table in [from, to) to w. Contacts and
+// surveys are read one calendar month (one partition) per query, each
+// sorted by time with an external sort past 128 MiB, so ClickHouse's
+// memory stays bounded whatever the range; rows go to w as the blocks
+// arrive, so this side's memory stays flat too.
 func (s *Store) Export(ctx context.Context, table string, from, to time.Time, w RowWriter) error {
 	ex, ok := exports[table]
 	if !ok {
 		return fmt.Errorf("%w %q", ErrUnknownTable, table)
 	}
-	rows, err := s.conn.Query(ctx, ex.sql, clickhouse.Named("from", from.UTC()), clickhouse.Named("to", to.UTC()))
+	ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{
+		"max_bytes_before_external_sort": exportSortSpill,
+		// Blocks of 8192 rows (not 65536): what this side holds at once.
+		"max_block_size": exportBlockRows,
+	}))
+	from, to = from.UTC(), to.UTC()
+	columns := func() error { return w.Columns(ex.cols) }
+	for start := from; start.Before(to) || columns != nil; {
+		end := to
+		if ex.sliced {
+			if next := time.Date(start.Year(), start.Month()+1, 1, 0, 0, 0, 0, time.UTC); next.Before(to) {
+				end = next
+			}
+		}
+		if err := s.exportSlice(ctx, table, ex.sql, ex.cols, start, end, columns, w); err != nil {
+			return err
+		}
+		columns = nil
+		start = end
+	}
+	return nil
+}
+
+// exportSlice streams one query's rows of [from, to) to w; columns, when
+// set, goes first, once the query has started (so a query that fails at
+// once still gets a clean error answer).
+func (s *Store) exportSlice(ctx context.Context, table, sql string, cols []ExportColumn, from, to time.Time, columns func() error, w RowWriter) error {
+	rows, err := s.conn.Query(ctx, sql, clickhouse.Named("from", from), clickhouse.Named("to", to))
 	if err != nil {
 		return fmt.Errorf("chstore: export %s: %w", table, err)
 	}
 	defer rows.Close()
-	if err := w.Columns(ex.cols); err != nil {
-		return err
+	if columns != nil {
+		if err := columns(); err != nil {
+			return err
+		}
 	}
 	types := rows.ColumnTypes()
 	dest := make([]any, len(types))
@@ -126,7 +169,7 @@ func (s *Store) Export(ctx context.Context, table string, from, to time.Time, w 
 		}
 		for i, d := range dest {
 			vals[i] = reflect.ValueOf(d).Elem().Interface()
-			if ex.cols[i].Type == "bool" {
+			if cols[i].Type == "bool" {
 				vals[i] = toBool(vals[i])
 			}
 		}

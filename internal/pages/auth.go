@@ -197,11 +197,12 @@ func (p *Pages) login(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
+// logout is POST only (the pages' sign-out button is a form), with the
+// same cross-origin check as sign-in, so another site cannot sign a
+// browser out with a link or an image.
 func (p *Pages) logout(c echo.Context) error {
-	if c.Request().Method == http.MethodPost {
-		if err := p.origin.Check(c.Request()); err != nil {
-			return p.errorPage(c, http.StatusForbidden, "Sign-out refused", "The sign-out form was sent from another site.")
-		}
+	if err := p.origin.Check(c.Request()); err != nil {
+		return p.errorPage(c, http.StatusForbidden, "Sign-out refused", "The sign-out form was sent from another site.")
 	}
 	p.clearCookie(c)
 	return c.Redirect(http.StatusSeeOther, pathLogin)

@@ -33,6 +33,8 @@ type trendChart struct {
 	Weeks         int
 	Empty         bool
 	Desc          string
+	// Partial: some week is partial; its label carries a *.
+	Partial bool
 }
 
 type chartPanel struct {
@@ -69,6 +71,7 @@ type chartBand struct {
 }
 
 type trendPoint struct {
+	partial   bool
 	week      time.Time
 	score     *float64
 	nps       *float64
@@ -94,6 +97,7 @@ func buildTrend(cards []metrics.Card, from, to time.Time, loc *time.Location) tr
 			continue
 		}
 		pts[i].score = c.Score
+		pts[i].partial = c.Partial
 		pts[i].nps = c.Metrics[metrics.IDNPS]
 		if iv, ok := c.Intervals[metrics.IDNPS]; ok && pts[i].nps != nil {
 			lo, hi := iv.Low, iv.High
@@ -145,7 +149,13 @@ func buildTrend(cards []metrics.Card, from, to time.Time, loc *time.Location) tr
 		npsP.YTicks = append(npsP.YTicks, chartTick{Y: npsY(v), Label: formatSigned(v)})
 	}
 
-	week := func(p trendPoint) string { return "Week of " + p.week.In(loc).Format("2 Jan 2006") }
+	week := func(p trendPoint) string {
+		s := "Week of " + p.week.In(loc).Format("2 Jan 2006")
+		if p.partial {
+			s += " (partial week)"
+		}
+		return s
+	}
 	scoreP.Lines, scoreP.Dots = series(pts, x, scoreY, func(p trendPoint) *float64 { return p.score },
 		func(p trendPoint) string { return week(p) + ": service score " + formatScore(p.score) })
 	npsP.Lines, npsP.Dots = series(pts, x, npsY, func(p trendPoint) *float64 { return p.nps },
@@ -172,6 +182,9 @@ func buildTrend(cards []metrics.Card, from, to time.Time, loc *time.Location) tr
 			label = w.Format("2 Jan 2006")
 			prevYear = w.Year()
 		}
+		if pts[i].partial {
+			label += "*"
+		}
 		ch.XTicks = append(ch.XTicks, chartTick{X: x(i), Y: npsP.Bottom + 22, Label: label})
 	}
 
@@ -192,6 +205,9 @@ func buildTrend(cards []metrics.Card, from, to time.Time, loc *time.Location) tr
 		}
 	}
 	ch.Desc = describeTrend(pts, loc)
+	for _, p := range pts {
+		ch.Partial = ch.Partial || p.partial
+	}
 	return ch
 }
 

@@ -100,13 +100,9 @@ func (p *Pages) coaching(c echo.Context) error {
 			"Team "+strconv.Quote(api.Printable(team))+" is not one of your teams ("+strings.Join(pr.Teams, ", ")+").")
 	}
 	loc := p.cfg.Location()
-	window := p.cfg.Coaching.WindowDays
-	if window <= 0 {
-		window = 28
-	}
-	// The trailing window up to the end of yesterday: the last full days.
-	to := metrics.Bucket(p.now(), metrics.GrainDay, loc)
-	def := period{From: addDays(to, -window, loc), To: to}
+	// The API's default window: the last full days up to yesterday.
+	window, from, to := api.CoachingWindow(p.cfg, p.now())
+	def := period{From: from, To: to}
 	per, err := readPeriod(v, def, window, loc)
 	if err != nil {
 		return p.badRequest(c, err)

@@ -387,19 +387,21 @@ func (p *Pages) badRequest(c echo.Context, err error) error {
 	return p.fail(c, err)
 }
 
-// sourceError maps the Source's errors as the API does: its sentinels
-// pick 400, 403, 404 or 503; anything else is a logged 500.
+// sourceError answers the Source's errors with the status the API would
+// give them (api.ErrorStatus): 400, 403, 404 or 503 with their message;
+// anything else is a logged 500.
 func (p *Pages) sourceError(c echo.Context, err error) error {
+	status, _, msg := api.ErrorStatus(err)
 	switch {
-	case errors.Is(err, api.ErrBadRequest):
-		return p.errorPage(c, http.StatusBadRequest, "Check the address", err.Error())
-	case errors.Is(err, api.ErrForbidden):
-		return p.errorPage(c, http.StatusForbidden, "Not allowed", err.Error())
-	case errors.Is(err, api.ErrNotFound):
-		return p.errorPage(c, http.StatusNotFound, "Not found", err.Error())
-	case errors.Is(err, api.ErrNotReady):
-		p.log.Warn("page source not ready", "err", err)
-		return p.errorPage(c, http.StatusServiceUnavailable, "Not ready", "The data store is not reachable yet; try again in a minute.")
+	case status == http.StatusServiceUnavailable:
+		p.log.Warn("page source unavailable", "err", err)
+		return p.errorPage(c, status, "Not ready", "The data store is not reachable yet; try again in a minute.")
+	case status >= 500:
+		return p.fail(c, err)
+	case status == http.StatusForbidden:
+		return p.errorPage(c, status, "Not allowed", msg)
+	case status == http.StatusNotFound:
+		return p.errorPage(c, status, "Not found", msg)
 	}
-	return p.fail(c, err)
+	return p.errorPage(c, status, "Check the address", msg)
 }

@@ -140,7 +140,6 @@ func (p *Pages) Register(add func(method, path string, h echo.HandlerFunc, m ...
 	add(http.MethodGet, pathCoaching, p.coaching, p.securityHeaders)
 	add(http.MethodGet, pathLogin, p.loginForm, p.securityHeaders)
 	add(http.MethodPost, pathLogin, p.login, p.securityHeaders)
-	add(http.MethodGet, pathLogout, p.logout, p.securityHeaders)
 	add(http.MethodPost, pathLogout, p.logout, p.securityHeaders)
 }
 

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/servicecard/servicecard/internal/api"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -98,6 +100,9 @@ type errorView struct {
 func (p *Pages) errorPage(c echo.Context, status int, heading, msg string) error {
 	pr, _ := c.Get(keyPrincipal).(*metrics.Principal)
 	v := errorView{page: p.page(heading, pr, ""), Status: status, Heading: heading, Message: msg}
+	if status == http.StatusServiceUnavailable {
+		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(api.RetryAfter))
+	}
 	var b bytes.Buffer
 	if err := p.tmpl["error"].ExecuteTemplate(&b, "layout", v); err != nil {
 		p.log.Error("render error page", "err", err)

@@ -3,6 +3,7 @@ package pages
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -294,6 +295,7 @@ func TestSourceErrors(t *testing.T) {
 	}{
 		{"internal", errors.New("dial tcp 10.1.2.3:9000: secret host"), 500, "The page could not be built"},
 		{"not ready", api.ErrNotReady, 503, "not reachable yet"},
+		{"outage", fmt.Errorf("%w: dial tcp 10.1.2.3:9000: secret host", api.ErrUnavailable), 503, "not reachable yet"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := New(Options{Source: nopSource{err: tc.err}, Config: &cfg})
@@ -310,6 +312,9 @@ func TestSourceErrors(t *testing.T) {
 			}
 			if strings.Contains(rec.Body.String(), "secret host") {
 				t.Error("the cause leaked into the page")
+			}
+			if tc.status == http.StatusServiceUnavailable && rec.Header().Get("Retry-After") == "" {
+				t.Error("a 503 page without Retry-After")
 			}
 			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 				t.Errorf("Content-Type %q", ct)

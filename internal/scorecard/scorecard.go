@@ -93,22 +93,25 @@ func (e *Engine) Scorecards(ctx context.Context, q api.ScorecardQuery) ([]metric
 		}
 		cards, ok, err := e.store.SnapshotCards(ctx, q.Level, q.Grain, from, to, q.Teams, e.cfg.Version())
 		if err != nil {
-			return nil, err
+			return nil, outage(err)
 		}
 		if ok {
 			e.served.WithLabelValues("snapshot").Inc()
 			if cards == nil {
 				cards = []metrics.Card{}
 			}
+			metrics.MarkPartial(cards, q.From, q.To, e.now(), e.cfg.Location())
 			return cards, nil
 		}
 	}
 	e.served.WithLabelValues("live").Inc()
 	facts, err := e.store.Facts(ctx, chstore.CountsQueryFor(e.cfg, q.Level, q.Grain, q.From, q.To, q.Teams))
 	if err != nil {
-		return nil, err
+		return nil, outage(err)
 	}
-	return e.cards(facts, q.Level, q.Grain, q.From), nil
+	cards := e.cards(facts, q.Level, q.Grain, q.From)
+	metrics.MarkPartial(cards, q.From, q.To, e.now(), e.cfg.Location())
+	return cards, nil
 }
 
 // cards scores the facts grouped by level and grain.
@@ -146,7 +149,7 @@ func (e *Engine) Coaching(ctx context.Context, q api.CoachingQuery) ([]metrics.O
 	// One read covers both windows; each is grouped from its own days.
 	facts, err := e.store.Facts(ctx, chstore.CountsQueryFor(e.cfg, metrics.LevelAgent, "", q.From.Add(-window), q.To, q.Teams))
 	if err != nil {
-		return nil, err
+		return nil, outage(err)
 	}
 	loc := e.cfg.Location()
 	cur := facts.Between(q.From, q.To).Group(metrics.LevelAgent, "", q.From, loc)
@@ -175,15 +178,15 @@ func (e *Engine) Recognition(ctx context.Context, q api.RecognitionQuery) (api.R
 	wfrom := metrics.Bucket(q.From, metrics.GrainWeek, loc)
 	facts, err := e.store.Facts(ctx, chstore.CountsQueryFor(e.cfg, metrics.LevelOrg, "", wfrom, q.To, q.Teams))
 	if err != nil {
-		return api.Recognition{}, err
+		return api.Recognition{}, outage(err)
 	}
 	surveys, err := e.surveys(ctx, q.From, q.To, q.Teams)
 	if err != nil {
-		return api.Recognition{}, err
+		return api.Recognition{}, outage(err)
 	}
 	rec := api.Recognition{}
 	rec.Stars, rec.Praise = e.recognise(facts.Between(q.From, q.To), q.From, surveys)
-	rec.WeeklyTrend = e.weeklyTrend(facts, wfrom)
+	rec.WeeklyTrend = e.weeklyTrend(facts, wfrom, q.To)
 	for y := q.From.In(loc).Year(); y <= q.To.In(loc).Year(); y++ {
 		s, end := metrics.CustomerServiceWeek(y)
 		start := time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, loc)
@@ -209,7 +212,7 @@ func (e *Engine) Recognition(ctx context.Context, q api.RecognitionQuery) (api.R
 func (e *Engine) Complaints(ctx context.Context, q api.RecognitionQuery) ([]metrics.Survey, error) {
 	surveys, err := e.surveys(ctx, q.From, q.To, q.Teams)
 	if err != nil {
-		return nil, err
+		return nil, outage(err)
 	}
 	out := metrics.Complaints(surveys)
 	if out == nil {
@@ -220,13 +223,14 @@ func (e *Engine) Complaints(ctx context.Context, q api.RecognitionQuery) ([]metr
 
 // weeklyTrend is the org's weekly cards from facts, Customer Service
 // Week marked.
-func (e *Engine) weeklyTrend(facts chstore.Facts, wfrom time.Time) []api.TrendPoint {
+func (e *Engine) weeklyTrend(facts chstore.Facts, wfrom, to time.Time) []api.TrendPoint {
 	cards := e.cards(facts, metrics.LevelOrg, metrics.GrainWeek, wfrom)
+	metrics.MarkPartial(cards, wfrom, to, e.now(), e.cfg.Location())
 	out := make([]api.TrendPoint, 0, len(cards))
 	for _, c := range cards {
 		csw, _ := metrics.CustomerServiceWeek(c.PeriodStart.Year())
 		out = append(out, api.TrendPoint{WeekStart: c.PeriodStart, Score: c.Score, Internal: c.Internal,
-			External: c.External, NPS: c.Metrics[metrics.IDNPS], NPSN: c.N[metrics.IDNPS],
+			External: c.External, NPS: c.Metrics[metrics.IDNPS], NPSN: c.N[metrics.IDNPS], Partial: c.Partial,
 			CustomerServiceWeek: c.PeriodStart.Format(time.DateOnly) == csw.Format(time.DateOnly)})
 	}
 	return out
@@ -282,7 +286,17 @@ func intPtr(v *uint8) *int {
 
 // Export streams a table's rows of [From, To) to w.
 func (e *Engine) Export(ctx context.Context, q api.ExportQuery, w api.RowWriter) error {
-	return e.store.Export(ctx, string(q.Table), q.From, q.To, exportWriter{w})
+	return outage(e.store.Export(ctx, string(q.Table), q.From, q.To, exportWriter{w}))
+}
+
+// outage marks an error that says ClickHouse is unreachable
+// (chstore.Unavailable) as api.ErrUnavailable, which the API and the
+// pages answer with 503 and Retry-After instead of 500.
+func outage(err error) error {
+	if chstore.Unavailable(err) {
+		return fmt.Errorf("%w: %w", api.ErrUnavailable, err)
+	}
+	return err
 }
 
 // exportWriter adapts api.RowWriter to chstore's column description.
@@ -320,7 +334,43 @@ func (e *Engine) Ingest(ctx context.Context, req api.IngestRequest, body io.Read
 	if err != nil && errors.Is(err, ingest.ErrFormat) {
 		return sum, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
 	}
+	if err != nil && chstore.Unavailable(err) && sum.Duration == 0 {
+		// The batch never began (Load sets Duration once it parsed).
+		return sum, api.Note(outage(err), "nothing was loaded")
+	}
+	if err != nil && chstore.Unavailable(err) {
+		// The load could not record its outcome: its batch row may still
+		// say running. Mark it failed once ClickHouse answers again.
+		go e.markFailed(id, "interrupted: ClickHouse became unavailable during the load; rows flushed before it may be stored under this batch (send the file again to replace them)")
+		return sum, api.Note(outage(err), fmt.Sprintf("batch %s was cut off by a storage outage; it is marked failed as soon as ClickHouse answers again (rows flushed before the outage may be stored; send the file again to replace them)", id))
+	}
 	return sum, err
+}
+
+// Retrying markFailed: every markFailedEvery for at most markFailedFor.
+var (
+	markFailedEvery = 2 * time.Second
+	markFailedFor   = time.Hour
+)
+
+// markFailed records batch id as failed with reason, retrying while
+// ClickHouse does not answer.
+func (e *Engine) markFailed(id, reason string) {
+	deadline := time.Now().Add(markFailedFor)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		changed, err := e.store.MarkBatchFailed(ctx, id, reason)
+		cancel()
+		if err == nil {
+			e.log.Info("ingest batch marked failed after an outage", "batch", id, "changed", changed)
+			return
+		}
+		if time.Now().After(deadline) {
+			e.log.Error("could not mark an interrupted ingest batch failed; it still says running", "batch", id, "err", err)
+			return
+		}
+		time.Sleep(markFailedEvery)
+	}
 }
 
 // Ready reports whether ClickHouse answers and the schema is current.
