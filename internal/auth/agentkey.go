@@ -2,9 +2,11 @@ package auth
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 )
 
 // AgentKeyPrefix starts every pseudonymous agent key.
@@ -42,4 +44,23 @@ func (k *Keyer) Key(id string) string {
 	m := hmac.New(sha256.New, k.secret)
 	m.Write([]byte(id))
 	return AgentKeyPrefix + hex.EncodeToString(m.Sum(nil)[:8])
+}
+
+// RandomKeyer returns a Keyer over a new random secret: keys that hide ids
+// but hold only as long as the process.
+func RandomKeyer() (*Keyer, error) {
+	b, err := NewSecret()
+	if err != nil {
+		return nil, err
+	}
+	return NewKeyer(b)
+}
+
+// NewSecret returns 32 random bytes for a deployment's agent key secret.
+func NewSecret() ([]byte, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, fmt.Errorf("auth: read random bytes: %w", err)
+	}
+	return b, nil
 }
