@@ -21,6 +21,9 @@ const (
 	RoleAdmin      = auth.RoleAdmin
 )
 
+// TokenPrefix is auth.TokenPrefix.
+const TokenPrefix = auth.TokenPrefix
+
 // HashToken is auth.HashToken.
 func HashToken(token string) string { return auth.HashToken(token) }
 

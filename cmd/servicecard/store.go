@@ -29,7 +29,8 @@ func openStore(ctx context.Context, e env, local bool) (*chstore.Store, func(), 
 	} else if dsn == "" {
 		dsn = defaultDSN
 	}
-	st, err := chstore.Open(ctx, dsn, chstore.Options{Logger: e.log})
+	st, err := chstore.Open(ctx, dsn, chstore.Options{Logger: e.log,
+		AgentKeySecret: strings.TrimSpace(e.getenv("SERVICECARD_AGENT_KEY_SECRET"))})
 	if err != nil {
 		cleanup()
 		return nil, nil, fmt.Errorf("connect to ClickHouse (%s): %w", redact(dsn), err)

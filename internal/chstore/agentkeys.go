@@ -35,9 +35,10 @@ type agentKeys struct {
 	done  map[string]struct{}
 }
 
-// expandMigration fills the database names into a migration statement.
+// expandMigration fills the store's database name in for {database} in
+// a migration statement (the analyst database is {database}_analyst).
 func (s *Store) expandMigration(st string) string {
-	return strings.NewReplacer("{analyst_db}", AnalystDatabase(s.database)).Replace(st)
+	return strings.ReplaceAll(st, "{database}", s.database)
 }
 
 // AgentKeyer returns the deployment's agent keyer: over

@@ -1,5 +1,5 @@
--- The analyst database ({analyst_db}, the store's database name with
--- "_analyst"): what the read-only ClickHouse user `analyst` may read
+-- The analyst database ({database}_analyst: {database} is the store's
+-- database): what the read-only ClickHouse user `analyst` may read
 -- (deploy/clickhouse/users.d/analyst.xml). It holds tables, not views: on
 -- ClickHouse 18.16 a view cannot read a database its user may not, so
 -- materialized views in this database write pseudonymised copies of each
@@ -12,9 +12,9 @@
 -- table and before its view exists, so running the migration again adds
 -- nothing twice; rows loaded while it runs may miss the copy (migrate
 -- before loading, as compose does).
-CREATE DATABASE IF NOT EXISTS {analyst_db};
+CREATE DATABASE IF NOT EXISTS {database}_analyst;
 
-CREATE TABLE IF NOT EXISTS {analyst_db}.contacts (
+CREATE TABLE IF NOT EXISTS {database}_analyst.contacts (
     source             String,
     contact_id         String,
     channel            String,
@@ -46,22 +46,22 @@ CREATE TABLE IF NOT EXISTS {analyst_db}.contacts (
 PARTITION BY toYYYYMM(started_at)
 ORDER BY (source, contact_id);
 
-INSERT INTO {analyst_db}.contacts
+INSERT INTO {database}_analyst.contacts
 SELECT source, contact_id, channel, direction, queue, team, site, agent_key, customer_id,
     started_at, answered_at, ended_at, wait_s, talk_s, hold_s, hold_count, acw_s, abandoned,
     transferred, resolved, disposition, initial_contact_id, source_updated_at, ingested_at,
     batch_id, sign, version
 FROM contacts ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id
-WHERE (SELECT count() FROM {analyst_db}.contacts) = 0;
+WHERE (SELECT count() FROM {database}_analyst.contacts) = 0;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_contacts_mv TO {analyst_db}.contacts AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_contacts_mv TO {database}_analyst.contacts AS
 SELECT source, contact_id, channel, direction, queue, team, site, agent_key, customer_id,
     started_at, answered_at, ended_at, wait_s, talk_s, hold_s, hold_count, acw_s, abandoned,
     transferred, resolved, disposition, initial_contact_id, source_updated_at, ingested_at,
     batch_id, sign, version
 FROM contacts ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id;
 
-CREATE TABLE IF NOT EXISTS {analyst_db}.surveys (
+CREATE TABLE IF NOT EXISTS {database}_analyst.surveys (
     source       String,
     response_id  String,
     contact_id   String,
@@ -79,18 +79,18 @@ CREATE TABLE IF NOT EXISTS {analyst_db}.surveys (
 PARTITION BY toYYYYMM(responded_at)
 ORDER BY (source, response_id);
 
-INSERT INTO {analyst_db}.surveys
+INSERT INTO {database}_analyst.surveys
 SELECT source, response_id, contact_id, agent_key, responded_at, nps, csat, ces, comment,
     ingested_at, batch_id, sign, version
 FROM surveys ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id
-WHERE (SELECT count() FROM {analyst_db}.surveys) = 0;
+WHERE (SELECT count() FROM {database}_analyst.surveys) = 0;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_surveys_mv TO {analyst_db}.surveys AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_surveys_mv TO {database}_analyst.surveys AS
 SELECT source, response_id, contact_id, agent_key, responded_at, nps, csat, ces, comment,
     ingested_at, batch_id, sign, version
 FROM surveys ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id;
 
-CREATE TABLE IF NOT EXISTS {analyst_db}.agents (
+CREATE TABLE IF NOT EXISTS {database}_analyst.agents (
     agent_key   String,
     team        String,
     site        String,
@@ -102,16 +102,16 @@ CREATE TABLE IF NOT EXISTS {analyst_db}.agents (
 ) ENGINE = ReplacingMergeTree(version)
 ORDER BY (agent_key, valid_from);
 
-INSERT INTO {analyst_db}.agents
+INSERT INTO {database}_analyst.agents
 SELECT agent_key, team, site, supervisor, valid_from, ingested_at, batch_id, version
 FROM agents ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id
-WHERE (SELECT count() FROM {analyst_db}.agents) = 0;
+WHERE (SELECT count() FROM {database}_analyst.agents) = 0;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_agents_mv TO {analyst_db}.agents AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_agents_mv TO {database}_analyst.agents AS
 SELECT agent_key, team, site, supervisor, valid_from, ingested_at, batch_id, version
 FROM agents ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id;
 
-CREATE TABLE IF NOT EXISTS {analyst_db}.agent_states (
+CREATE TABLE IF NOT EXISTS {database}_analyst.agent_states (
     agent_key   String,
     source      String,
     state       String,
@@ -125,16 +125,16 @@ CREATE TABLE IF NOT EXISTS {analyst_db}.agent_states (
 PARTITION BY toYYYYMM(start)
 ORDER BY (agent_key, start, state);
 
-INSERT INTO {analyst_db}.agent_states
+INSERT INTO {database}_analyst.agent_states
 SELECT agent_key, source, state, reason, start, end, ingested_at, batch_id, version
 FROM agent_states ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id
-WHERE (SELECT count() FROM {analyst_db}.agent_states) = 0;
+WHERE (SELECT count() FROM {database}_analyst.agent_states) = 0;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_agent_states_mv TO {analyst_db}.agent_states AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_agent_states_mv TO {database}_analyst.agent_states AS
 SELECT agent_key, source, state, reason, start, end, ingested_at, batch_id, version
 FROM agent_states ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id;
 
-CREATE TABLE IF NOT EXISTS {analyst_db}.schedules (
+CREATE TABLE IF NOT EXISTS {database}_analyst.schedules (
     agent_key   String,
     activity    String,
     start       DateTime('UTC'),
@@ -146,17 +146,17 @@ CREATE TABLE IF NOT EXISTS {analyst_db}.schedules (
 PARTITION BY toYYYYMM(start)
 ORDER BY (agent_key, start, activity);
 
-INSERT INTO {analyst_db}.schedules
+INSERT INTO {database}_analyst.schedules
 SELECT agent_key, activity, start, end, ingested_at, batch_id, version
 FROM schedules ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id
-WHERE (SELECT count() FROM {analyst_db}.schedules) = 0;
+WHERE (SELECT count() FROM {database}_analyst.schedules) = 0;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_schedules_mv TO {analyst_db}.schedules AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_schedules_mv TO {database}_analyst.schedules AS
 SELECT agent_key, activity, start, end, ingested_at, batch_id, version
 FROM schedules ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id;
 
 -- Scorecards of levels org, site, team and queue, as stored.
-CREATE TABLE IF NOT EXISTS {analyst_db}.scorecards (
+CREATE TABLE IF NOT EXISTS {database}_analyst.scorecards (
     level          String,
     key            String,
     team           String,
@@ -184,15 +184,15 @@ CREATE TABLE IF NOT EXISTS {analyst_db}.scorecards (
 ORDER BY (level, grain, key, period_start)
 SETTINGS index_granularity = 256;
 
-INSERT INTO {analyst_db}.scorecards
+INSERT INTO {database}_analyst.scorecards
 SELECT level, key, team, grain, period_start, metric_ids, metric_values, metric_n, metric_low,
     metric_high, score, internal, external, nps, nps_low, nps_high, nps_n, csat, aht_s,
     service_level, config_version, card, computed_at
 FROM scorecards
 WHERE level != 'agent'
-    AND (SELECT count() FROM {analyst_db}.scorecards) = 0;
+    AND (SELECT count() FROM {database}_analyst.scorecards) = 0;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_scorecards_mv TO {analyst_db}.scorecards AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_scorecards_mv TO {database}_analyst.scorecards AS
 SELECT level, key, team, grain, period_start, metric_ids, metric_values, metric_n, metric_low,
     metric_high, score, internal, external, nps, nps_low, nps_high, nps_n, csat, aht_s,
     service_level, config_version, card, computed_at
@@ -200,7 +200,7 @@ FROM scorecards
 WHERE level != 'agent';
 
 -- Agent scorecards under agent keys, without the card JSON.
-CREATE TABLE IF NOT EXISTS {analyst_db}.agent_scorecards (
+CREATE TABLE IF NOT EXISTS {database}_analyst.agent_scorecards (
     agent_key      String,
     team           String,
     grain          String,
@@ -226,15 +226,15 @@ CREATE TABLE IF NOT EXISTS {analyst_db}.agent_scorecards (
 ORDER BY (grain, agent_key, period_start)
 SETTINGS index_granularity = 256;
 
-INSERT INTO {analyst_db}.agent_scorecards
+INSERT INTO {database}_analyst.agent_scorecards
 SELECT agent_key, team, grain, period_start, metric_ids, metric_values, metric_n, metric_low,
     metric_high, score, internal, external, nps, nps_low, nps_high, nps_n, csat, aht_s,
     service_level, config_version, computed_at
 FROM scorecards ANY LEFT JOIN (SELECT agent_id AS key, agent_key FROM agent_keys) USING key
 WHERE level = 'agent'
-    AND (SELECT count() FROM {analyst_db}.agent_scorecards) = 0;
+    AND (SELECT count() FROM {database}_analyst.agent_scorecards) = 0;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_agent_scorecards_mv TO {analyst_db}.agent_scorecards AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_agent_scorecards_mv TO {database}_analyst.agent_scorecards AS
 SELECT agent_key, team, grain, period_start, metric_ids, metric_values, metric_n, metric_low,
     metric_high, score, internal, external, nps, nps_low, nps_high, nps_n, csat, aht_s,
     service_level, config_version, computed_at
@@ -242,7 +242,7 @@ FROM scorecards ANY LEFT JOIN (SELECT agent_id AS key, agent_key FROM agent_keys
 WHERE level = 'agent';
 
 -- Loads, without their rejects (raw lines name agents).
-CREATE TABLE IF NOT EXISTS {analyst_db}.ingest_batches (
+CREATE TABLE IF NOT EXISTS {database}_analyst.ingest_batches (
     batch_id        String,
     source          String,
     kind            String,
@@ -261,13 +261,13 @@ CREATE TABLE IF NOT EXISTS {analyst_db}.ingest_batches (
 ) ENGINE = ReplacingMergeTree(version)
 ORDER BY batch_id;
 
-INSERT INTO {analyst_db}.ingest_batches
+INSERT INTO {database}_analyst.ingest_batches
 SELECT batch_id, source, kind, format, file, status, rows_ok, rows_rejected, rows_superseded,
     bytes, started_at, finished_at, duration_ms, error, version
 FROM ingest_batches
-WHERE (SELECT count() FROM {analyst_db}.ingest_batches) = 0;
+WHERE (SELECT count() FROM {database}_analyst.ingest_batches) = 0;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_ingest_batches_mv TO {analyst_db}.ingest_batches AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_ingest_batches_mv TO {database}_analyst.ingest_batches AS
 SELECT batch_id, source, kind, format, file, status, rows_ok, rows_rejected, rows_superseded,
     bytes, started_at, finished_at, duration_ms, error, version
 FROM ingest_batches;
