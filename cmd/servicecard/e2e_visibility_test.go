@@ -177,4 +177,3 @@ func parquetText(t *testing.T, b []byte) string {
 	}
 	return sb.String()
 }
-
