@@ -51,7 +51,7 @@ SELECT source, contact_id, channel, direction, queue, team, site, agent_key, cus
     started_at, answered_at, ended_at, wait_s, talk_s, hold_s, hold_count, acw_s, abandoned,
     transferred, resolved, disposition, initial_contact_id, source_updated_at, ingested_at,
     batch_id, sign, version
-FROM contacts ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id
+FROM contacts ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) AS k USING agent_id
 WHERE (SELECT count() FROM {database}_analyst.contacts) = 0;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_contacts_mv TO {database}_analyst.contacts AS
@@ -59,7 +59,7 @@ SELECT source, contact_id, channel, direction, queue, team, site, agent_key, cus
     started_at, answered_at, ended_at, wait_s, talk_s, hold_s, hold_count, acw_s, abandoned,
     transferred, resolved, disposition, initial_contact_id, source_updated_at, ingested_at,
     batch_id, sign, version
-FROM contacts ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id;
+FROM contacts ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) AS k USING agent_id;
 
 CREATE TABLE IF NOT EXISTS {database}_analyst.surveys (
     source       String,
@@ -82,13 +82,13 @@ ORDER BY (source, response_id);
 INSERT INTO {database}_analyst.surveys
 SELECT source, response_id, contact_id, agent_key, responded_at, nps, csat, ces, comment,
     ingested_at, batch_id, sign, version
-FROM surveys ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id
+FROM surveys ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) AS k USING agent_id
 WHERE (SELECT count() FROM {database}_analyst.surveys) = 0;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_surveys_mv TO {database}_analyst.surveys AS
 SELECT source, response_id, contact_id, agent_key, responded_at, nps, csat, ces, comment,
     ingested_at, batch_id, sign, version
-FROM surveys ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id;
+FROM surveys ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) AS k USING agent_id;
 
 CREATE TABLE IF NOT EXISTS {database}_analyst.agents (
     agent_key   String,
@@ -104,12 +104,12 @@ ORDER BY (agent_key, valid_from);
 
 INSERT INTO {database}_analyst.agents
 SELECT agent_key, team, site, supervisor, valid_from, ingested_at, batch_id, version
-FROM agents ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id
+FROM agents ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) AS k USING agent_id
 WHERE (SELECT count() FROM {database}_analyst.agents) = 0;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_agents_mv TO {database}_analyst.agents AS
 SELECT agent_key, team, site, supervisor, valid_from, ingested_at, batch_id, version
-FROM agents ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id;
+FROM agents ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) AS k USING agent_id;
 
 CREATE TABLE IF NOT EXISTS {database}_analyst.agent_states (
     agent_key   String,
@@ -127,12 +127,12 @@ ORDER BY (agent_key, start, state);
 
 INSERT INTO {database}_analyst.agent_states
 SELECT agent_key, source, state, reason, start, end, ingested_at, batch_id, version
-FROM agent_states ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id
+FROM agent_states ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) AS k USING agent_id
 WHERE (SELECT count() FROM {database}_analyst.agent_states) = 0;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_agent_states_mv TO {database}_analyst.agent_states AS
 SELECT agent_key, source, state, reason, start, end, ingested_at, batch_id, version
-FROM agent_states ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id;
+FROM agent_states ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) AS k USING agent_id;
 
 CREATE TABLE IF NOT EXISTS {database}_analyst.schedules (
     agent_key   String,
@@ -148,12 +148,12 @@ ORDER BY (agent_key, start, activity);
 
 INSERT INTO {database}_analyst.schedules
 SELECT agent_key, activity, start, end, ingested_at, batch_id, version
-FROM schedules ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id
+FROM schedules ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) AS k USING agent_id
 WHERE (SELECT count() FROM {database}_analyst.schedules) = 0;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_schedules_mv TO {database}_analyst.schedules AS
 SELECT agent_key, activity, start, end, ingested_at, batch_id, version
-FROM schedules ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) USING agent_id;
+FROM schedules ANY LEFT JOIN (SELECT agent_id, agent_key FROM agent_keys) AS k USING agent_id;
 
 -- Scorecards of levels org, site, team and queue, as stored.
 CREATE TABLE IF NOT EXISTS {database}_analyst.scorecards (
@@ -230,7 +230,7 @@ INSERT INTO {database}_analyst.agent_scorecards
 SELECT agent_key, team, grain, period_start, metric_ids, metric_values, metric_n, metric_low,
     metric_high, score, internal, external, nps, nps_low, nps_high, nps_n, csat, aht_s,
     service_level, config_version, computed_at
-FROM scorecards ANY LEFT JOIN (SELECT agent_id AS key, agent_key FROM agent_keys) USING key
+FROM scorecards ANY LEFT JOIN (SELECT agent_id AS key, agent_key FROM agent_keys) AS k USING key
 WHERE level = 'agent'
     AND (SELECT count() FROM {database}_analyst.agent_scorecards) = 0;
 
@@ -238,7 +238,7 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS analyst_agent_scorecards_mv TO {database}
 SELECT agent_key, team, grain, period_start, metric_ids, metric_values, metric_n, metric_low,
     metric_high, score, internal, external, nps, nps_low, nps_high, nps_n, csat, aht_s,
     service_level, config_version, computed_at
-FROM scorecards ANY LEFT JOIN (SELECT agent_id AS key, agent_key FROM agent_keys) USING key
+FROM scorecards ANY LEFT JOIN (SELECT agent_id AS key, agent_key FROM agent_keys) AS k USING key
 WHERE level = 'agent';
 
 -- Loads, without their rejects (raw lines name agents).
