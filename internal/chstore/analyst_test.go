@@ -14,6 +14,7 @@ import (
 
 	"github.com/servicecard/servicecard/ingest"
 	"github.com/servicecard/servicecard/internal/chserver"
+	"github.com/servicecard/servicecard/internal/chtest"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -169,4 +170,50 @@ func analystStrings(t *testing.T, c driver.Conn, q string) []string {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return out
+}
+
+// TestAgentKeySecretPerDeployment: the secret Migrate creates is kept in
+// the database, so every process of a deployment keys alike;
+// Options.AgentKeySecret (SERVICECARD_AGENT_KEY_SECRET) overrides it.
+func TestAgentKeySecretPerDeployment(t *testing.T) {
+	ctx := context.Background()
+	dsn := chtest.NewDatabase(t)
+	keyOf := func(opt Options) string {
+		st, err := Open(ctx, dsn, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		k, err := st.AgentKeyer(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k.Key("agent-0017")
+	}
+	first, again := keyOf(Options{}), keyOf(Options{})
+	if first != again || !strings.HasPrefix(first, "ak_") {
+		t.Errorf("keys %q then %q: not stable across processes", first, again)
+	}
+	if set := keyOf(Options{AgentKeySecret: "a configured secret of 32 bytes"}); set == first {
+		t.Error("the configured secret did not change the key")
+	}
+	other := newStore(t, Options{})
+	k, err := other.AgentKeyer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Key("agent-0017") == first {
+		t.Error("two deployments share a key")
+	}
+	weak, err := Open(ctx, dsn, Options{AgentKeySecret: "short"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer weak.Close()
+	if _, err := weak.AgentKeyer(ctx); err == nil {
+		t.Error("a 5-byte secret was accepted")
+	}
 }
