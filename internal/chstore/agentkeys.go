@@ -3,6 +3,7 @@ package chstore
 import (
 	"context"
 	"database/sql"
+	_ "embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -132,13 +133,12 @@ func (s *Store) ensureAgentKeys(ctx context.Context, ids map[string]struct{}) er
 	return nil
 }
 
+//go:embed queries/agent_ids.sql
+var agentIDsSQL string
+
 // keyAllAgents keys every agent id stored in any table.
 func (s *Store) keyAllAgents(ctx context.Context) error {
-	rows, err := s.conn.Query(ctx, `SELECT DISTINCT agent_id FROM (
-    SELECT agent_id FROM contacts UNION ALL SELECT agent_id FROM surveys
-    UNION ALL SELECT agent_id FROM agents UNION ALL SELECT agent_id FROM agent_states
-    UNION ALL SELECT agent_id FROM schedules UNION ALL SELECT key AS agent_id FROM scorecards WHERE level = 'agent')
-WHERE agent_id != ''`)
+	rows, err := s.conn.Query(ctx, agentIDsSQL)
 	if err != nil {
 		return fmt.Errorf("chstore: read agent ids: %w", err)
 	}
@@ -161,11 +161,12 @@ WHERE agent_id != ''`)
 func (b *buffers) agentIDs() map[string]struct{} {
 	ids := map[string]struct{}{}
 	note := func(c *strCol) {
-		last := ""
 		for i := range len(c.ends) {
-			if v := c.at(i); string(v) != last {
-				last = string(v)
-				ids[last] = struct{}{}
+			// The lookup does not allocate; only a new id is copied.
+			if v := c.at(i); len(v) > 0 {
+				if _, ok := ids[string(v)]; !ok {
+					ids[string(v)] = struct{}{}
+				}
 			}
 		}
 	}

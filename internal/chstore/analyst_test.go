@@ -217,3 +217,46 @@ func TestAgentKeySecretPerDeployment(t *testing.T) {
 		t.Error("a 5-byte secret was accepted")
 	}
 }
+
+// TestAnalystBackfill: data loaded before the analyst database existed
+// (here: its tables dropped, agent_keys emptied and the migrations
+// forgotten) is keyed and copied once when migrate runs, and running
+// migrate again copies nothing twice.
+func TestAnalystBackfill(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, Options{})
+	day := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	ans := day.Add(10 * time.Second)
+	load(t, st, ingest.Batch{ID: "c1", Source: "pbx", Kind: ingest.KindContacts}, contacts(
+		ingest.Contact{ContactID: "c-1", Source: "pbx", Direction: "inbound", Queue: "q", AgentID: "agent-0017",
+			StartedAt: day, AnsweredAt: &ans, EndedAt: day.Add(time.Minute), SourceUpdatedAt: day}))
+	an := AnalystDatabase(st.Database())
+	for _, q := range []string{"DROP DATABASE " + an, "TRUNCATE TABLE agent_keys", "TRUNCATE TABLE schema_migrations"} {
+		if err := st.conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range queryStrings(t, st, "SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'analyst_%'") {
+		if err := st.conn.Exec(ctx, "DROP TABLE "+name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh, err := Open(ctx, chtest.Server().DSN(st.Database()), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	for range 2 {
+		if err := fresh.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k, err := fresh.AgentKeyer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := queryStrings(t, fresh, "SELECT agent_key FROM "+an+".contacts")
+	if !slices.Equal(got, []string{k.Key("agent-0017")}) {
+		t.Errorf("backfilled contacts keyed %q, want one row keyed %s", got, k.Key("agent-0017"))
+	}
+}
