@@ -352,7 +352,8 @@ func TestAnalystUser(t *testing.T) {
 	if _, ok := ch.Environment[a.Password.FromEnv]; !ok || a.Password.FromEnv == "" {
 		t.Errorf("analyst password from env %q, which the clickhouse service does not set", a.Password.FromEnv)
 	}
-	if len(a.Databases) != 1 || a.Databases[0] != ch.Environment["CLICKHOUSE_DB"] {
+	// Analysts read only the analyst database (agent keys, never ids).
+	if len(a.Databases) != 1 || a.Databases[0] != ch.Environment["CLICKHOUSE_DB"]+"_analyst" {
 		t.Errorf("analyst databases %v", a.Databases)
 	}
 	if !contains(ch.Volumes, "./deploy/clickhouse/users.d/analyst.xml:/etc/clickhouse-server/users.d/analyst.xml:ro") {

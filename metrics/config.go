@@ -124,14 +124,6 @@ type RecognitionConfig struct {
 	MinScore float64 `json:"min_score" yaml:"min_score"`
 }
 
-// TokenEntry is one bearer token in the config: its SHA-256, never the token.
-type TokenEntry struct {
-	Name   string   `json:"name" yaml:"name"`
-	Role   Role     `json:"role" yaml:"role"`
-	Teams  []string `json:"teams,omitempty" yaml:"teams,omitempty,flow"`
-	SHA256 string   `json:"sha256" yaml:"sha256"`
-}
-
 // Default is the configuration used when no file is given.
 func Default() Config {
 	return Config{

@@ -12,7 +12,11 @@
 // team is Compute of the team's summed Counts, not a mean of its agents.
 package metrics
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/servicecard/servicecard/internal/auth"
+)
 
 // Sentinel errors; callers test them with errors.Is.
 var (
@@ -21,5 +25,5 @@ var (
 	ErrUnknownMetric = errors.New("metrics: unknown metric")
 	ErrUnknownLevel  = errors.New("metrics: unknown level")
 	ErrUnknownGrain  = errors.New("metrics: unknown grain")
-	ErrUnknownRole   = errors.New("metrics: unknown role")
+	ErrUnknownRole   = auth.ErrUnknownRole
 )

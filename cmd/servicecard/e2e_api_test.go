@@ -87,6 +87,14 @@ type wireRecognition struct {
 // exports write them.
 var contactColumns = append(slices.Clone(demo.ContactColumns), "ingested_at", "batch_id")
 
+// analystContactColumns are what an analyst's export carries: the agent
+// key in place of the agent id (auth.Policy).
+var analystContactColumns = func() []string {
+	cols := slices.Clone(contactColumns)
+	cols[slices.Index(cols, "agent_id")] = "agent_key"
+	return cols
+}()
+
 func q(kv ...string) url.Values {
 	v := url.Values{}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -493,8 +501,8 @@ func TestE2EAnalystExport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(recs[0], contactColumns) {
-			t.Errorf("csv header %v, want %v", recs[0], contactColumns)
+		if !slices.Equal(recs[0], analystContactColumns) {
+			t.Errorf("csv header %v, want %v", recs[0], analystContactColumns)
 		}
 		if got := len(recs) - 1; uint64(got) != want {
 			t.Errorf("csv has %d rows, contacts FINAL has %d", got, want)
@@ -513,8 +521,8 @@ func TestE2EAnalystExport(t *testing.T) {
 		if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
 			t.Fatal(err)
 		}
-		if got := slices.Sorted(maps.Keys(first)); !slices.Equal(got, slices.Sorted(slices.Values(contactColumns))) {
-			t.Errorf("ndjson keys %v, want %v", got, contactColumns)
+		if got := slices.Sorted(maps.Keys(first)); !slices.Equal(got, slices.Sorted(slices.Values(analystContactColumns))) {
+			t.Errorf("ndjson keys %v, want %v", got, analystContactColumns)
 		}
 	})
 	t.Run("parquet", func(t *testing.T) {
@@ -533,8 +541,8 @@ func TestE2EAnalystExport(t *testing.T) {
 		for _, fl := range f.Schema().Fields() {
 			names = append(names, fl.Name())
 		}
-		if !slices.Equal(names, contactColumns) {
-			t.Errorf("parquet columns %v, want %v", names, contactColumns)
+		if !slices.Equal(names, analystContactColumns) {
+			t.Errorf("parquet columns %v, want %v", names, analystContactColumns)
 		}
 		// Every page decodes.
 		var read int64
@@ -580,8 +588,17 @@ func TestE2EAnalystExport(t *testing.T) {
 			}
 		}
 	})
-	t.Run("analyst gets no agent rows", func(t *testing.T) {
-		wantError(t, c.get(t, tokAnalyst, "/api/v1/scorecards", q("level", "agent")), http.StatusForbidden, "forbidden")
+	t.Run("analyst gets agent rows under agent keys", func(t *testing.T) {
+		var sc wireScorecards
+		c.getJSON(t, tokAnalyst, "/api/v1/scorecards", q("level", "agent"), &sc)
+		if len(sc.Rows) == 0 {
+			t.Fatal("no agent rows")
+		}
+		for _, row := range sc.Rows {
+			if !strings.HasPrefix(row.Key, "ak_") || c.teamOf[row.Key] != "" {
+				t.Fatalf("analyst row keyed %q", row.Key)
+			}
+		}
 	})
 }
 

@@ -59,8 +59,12 @@ func serve(ctx context.Context, e env, st *chstore.Store, cfg metrics.Config, ln
 		reg = newRegistry()
 	}
 	eng := scorecard.New(st, cfg, scorecard.Options{Logger: e.log, Registerer: reg})
+	keys, err := st.AgentKeyer(ctx)
+	if err != nil {
+		return err
+	}
 	srv, err := api.New(api.Options{Backend: eng, Config: &cfg, Logger: e.log, Registerer: reg, Gatherer: reg,
-		MaxIngestBytes: o.maxIngest, BodyTimeout: o.bodyTimeout, Pages: newPages(eng, cfg, e)})
+		MaxIngestBytes: o.maxIngest, BodyTimeout: o.bodyTimeout, Pages: newPages(eng, cfg, e), AgentKeys: keys})
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/servicecard/servicecard/internal/auth"
 	"github.com/servicecard/servicecard/internal/chserver"
 	"github.com/servicecard/servicecard/internal/chstore"
 )
@@ -29,7 +30,12 @@ func openStore(ctx context.Context, e env, local bool) (*chstore.Store, func(), 
 	} else if dsn == "" {
 		dsn = defaultDSN
 	}
-	st, err := chstore.Open(ctx, dsn, chstore.Options{Logger: e.log})
+	secret := strings.TrimSpace(e.getenv("SERVICECARD_AGENT_KEY_SECRET"))
+	if secret != "" && len(secret) < auth.MinSecretBytes {
+		cleanup()
+		return nil, nil, fmt.Errorf("SERVICECARD_AGENT_KEY_SECRET: want at least %d bytes, got %d", auth.MinSecretBytes, len(secret))
+	}
+	st, err := chstore.Open(ctx, dsn, chstore.Options{Logger: e.log, AgentKeySecret: secret})
 	if err != nil {
 		cleanup()
 		return nil, nil, fmt.Errorf("connect to ClickHouse (%s): %w", redact(dsn), err)

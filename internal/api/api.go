@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/servicecard/servicecard/internal/auth"
 	"github.com/servicecard/servicecard/internal/ingestmetrics"
 	"github.com/servicecard/servicecard/metrics"
 )
@@ -56,6 +57,11 @@ type Options struct {
 	MaxIngestBytes int64
 	// Pages, if set, mounts the built-in HTML pages (outside /api/v1).
 	Pages Pages
+	// AgentKeys turns agent ids into the pseudonymous agent keys that
+	// analysts see (auth.Policy). Nil: a random secret of this process,
+	// so keys never reveal an id but change on restart; serve passes the
+	// deployment's (chstore.Store.AgentKeyer).
+	AgentKeys *auth.Keyer
 	// Now is the clock for default ranges. Nil: time.Now.
 	Now func() time.Time
 	// ShutdownTimeout bounds Run's graceful shutdown. 0: 30 s.
@@ -80,6 +86,7 @@ type Server struct {
 	e              *echo.Echo
 	backend        Backend
 	cfg            *metrics.Config
+	keys           *auth.Keyer
 	log            *slog.Logger
 	maxIngestBytes int64
 	now            func() time.Time
@@ -100,6 +107,7 @@ func New(opt Options) (*Server, error) {
 	s := &Server{
 		backend:        opt.Backend,
 		cfg:            opt.Config,
+		keys:           opt.AgentKeys,
 		log:            opt.Logger,
 		maxIngestBytes: opt.MaxIngestBytes,
 		now:            opt.Now,
@@ -112,6 +120,13 @@ func New(opt Options) (*Server, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.keys == nil {
+		k, err := auth.RandomKeyer()
+		if err != nil {
+			return nil, fmt.Errorf("api: agent keys: %w", err)
+		}
+		s.keys = k
 	}
 	if s.maxIngestBytes <= 0 {
 		s.maxIngestBytes = DefaultMaxIngestBytes

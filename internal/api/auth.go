@@ -6,43 +6,40 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/servicecard/servicecard/internal/auth"
 	"github.com/servicecard/servicecard/metrics"
 )
 
-// Who may call what (DESIGN.md section 7). A route admits the roles in
-// its row; "own teams" means a supervisor's team filter must name only
-// teams of its token (no filter: the filter becomes its teams), else 403.
+// Who may call what. A route admits the roles in its row; "own teams"
+// means a supervisor's team filter must name only teams of its token (no
+// filter: the filter becomes its teams), else 403. Routes about agents
+// take their roles from the visibility policy (auth.Policy): a role that
+// sees no agent there gets 403, an analyst gets agent keys instead of ids.
 //
 //	route                                 executive  supervisor  analyst  admin
 //	GET  /api/v1/scorecards level=org|site|team|queue
 //	                                      yes        own teams*  yes      yes
-//	GET  /api/v1/scorecards level=agent   403        own teams   403      yes
+//	GET  /api/v1/scorecards level=agent   403        own teams   keys     yes
 //	GET  /api/v1/metrics/catalog          yes        yes         yes      yes
 //	GET  /api/v1/coaching                 403        own teams   403      yes
 //	GET  /api/v1/recognition              yes        own teams   403      yes
-//	GET  /api/v1/export/{table}           403        403         yes      yes
+//	GET  /api/v1/export/{table}           403        403         keys     yes
 //	POST /api/v1/ingest/{kind}            403        403         403      yes
 //	GET  /api/v1/openapi.json, /healthz, /readyz, /metrics: anonymous
 //
 // * org, site and queue rows are aggregates with no agent in them, so a
 // supervisor sees them unfiltered (its benchmark); team rows and a team
 // filter are scoped to its teams.
-//
-// Executives never get agent-level KPI rows or coaching; recognition names
-// agents, but for praise, which is its point. Analysts export raw rows (they
-// also have a read-only SQL user) but get no agent-level scorecards through
-// the API, which is for reading, not for ranking agents. There is no agent
-// role. Admins may read everything besides ingesting.
 type access []metrics.Role
 
 var (
-	anyRole       = access{metrics.RoleExecutive, metrics.RoleSupervisor, metrics.RoleAnalyst, metrics.RoleAdmin}
-	readerRoles   = access{metrics.RoleExecutive, metrics.RoleSupervisor, metrics.RoleAdmin}
-	coachRoles    = access{metrics.RoleSupervisor, metrics.RoleAdmin}
-	exportRoles   = access{metrics.RoleAnalyst, metrics.RoleAdmin}
+	anyRole       = access(auth.Roles)
+	readerRoles   = access(auth.RolesSeeing(auth.SurfaceRecognition))
+	coachRoles    = access(auth.RolesSeeing(auth.SurfaceCoaching))
+	exportRoles   = access(auth.RolesSeeing(auth.SurfaceExport))
 	adminRoles    = access{metrics.RoleAdmin}
 	anonymous     access // nil: no token needed
-	agentLevelers = coachRoles
+	agentLevelers = access(auth.RolesSeeing(auth.SurfaceScorecards))
 )
 
 func (a access) allows(r metrics.Role) bool { return slices.Contains(a, r) }

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/servicecard/servicecard/ingest"
+	"github.com/servicecard/servicecard/internal/auth"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -160,8 +161,7 @@ func (s *Server) scorecards(c echo.Context) error {
 	if level == metrics.LevelAgent && !agentLevelers.allows(p.Role) {
 		return forbidden("role %s sees no agent-level scorecards", p.Role)
 	}
-	teamLevel := level == metrics.LevelTeam || level == metrics.LevelAgent
-	if teamLevel {
+	if level == metrics.LevelTeam || level == metrics.LevelAgent {
 		if teams, err = scopeTeams(p, teams); err != nil {
 			return err
 		}
@@ -176,17 +176,7 @@ func (s *Server) scorecards(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("scorecards: %w", err)
 	}
-	if teamLevel && p.Role == metrics.RoleSupervisor {
-		// Defence in depth: never hand a supervisor another team's rows,
-		// whatever the backend did with the filter.
-		cards = slices.DeleteFunc(cards, func(cd metrics.Card) bool {
-			team := cd.Team
-			if cd.Level == metrics.LevelTeam {
-				team = cd.Key
-			}
-			return !slices.Contains(teams, team)
-		})
-	}
+	cards = s.agentCards(p, cards, teams)
 	if cards == nil {
 		cards = []metrics.Card{}
 	}
@@ -242,7 +232,7 @@ func (s *Server) coaching(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("coaching: %w", err)
 	}
-	if p.Role == metrics.RoleSupervisor {
+	if auth.Agents(p.Role, auth.SurfaceCoaching) == auth.AgentOwnTeams {
 		ops = slices.DeleteFunc(ops, func(o metrics.Opportunity) bool { return !slices.Contains(teams, o.Team) })
 	}
 	if ops == nil {
@@ -280,7 +270,7 @@ func (s *Server) recognition(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("recognition: %w", err)
 	}
-	if p.Role == metrics.RoleSupervisor {
+	if auth.Agents(p.Role, auth.SurfaceRecognition) == auth.AgentOwnTeams {
 		rec = scopeRecognition(rec, teams)
 	}
 	rec.Stars = nonNil(rec.Stars)
@@ -336,7 +326,7 @@ func (s *Server) export(c echo.Context) error {
 	last := to.Add(-time.Nanosecond)
 	name := fmt.Sprintf("servicecard-%s-%s_%s.%s", table, from.In(loc).Format(time.DateOnly), last.In(loc).Format(time.DateOnly), ext)
 	out := &lazyResponse{c: c, contentType: ct, filename: name}
-	enc := newEncoder(format, out)
+	enc := s.exportWriter(principalOf(c), newEncoder(format, out))
 	err = s.backend.Export(c.Request().Context(), ExportQuery{Table: table, From: from, To: to}, enc)
 	if err == nil {
 		err = enc.Close()

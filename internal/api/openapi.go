@@ -63,7 +63,7 @@ var (
 		description: "One row per key and period: metric values with sample sizes and intervals, internal and external subscores, the composite score and its components. " +
 			"Ranges: at most 366 days for grain=day, 3 years for week, 10 years for month. Default range: 28 days, 12 weeks or 12 months to today.",
 		params: []paramDoc{
-			{name: "level", in: "query", enum: levelNames(), description: "Default org. agent: supervisors (their teams) and admins only."},
+			{name: "level", in: "query", enum: levelNames(), description: "Default org. agent: supervisors (their teams) and admins with agent ids, analysts with pseudonymous agent keys (ak_...), executives 403."},
 			{name: "grain", in: "query", enum: []string{"day", "week", "month"}, description: "Period length (weeks start Monday). Default week."},
 			pFrom, pTo,
 			{name: "team", in: "query", array: true, description: "Team filter for level team or agent, repeated or comma-separated. Supervisors: only their teams; default their teams."},
@@ -76,7 +76,7 @@ var (
 	docRecognition = opDoc{id: "recognition", summary: "Service stars, praise and Customer Service Weeks in the range (default: 28 days to today).",
 		params: []paramDoc{pFrom, pTo, pTeam}, result: RecognitionResponse{}, errors: []int{400, 401, 403, 503}}
 	docExport = opDoc{id: "export", summary: "Stream a table as CSV, NDJSON or Parquet.",
-		description: "Columns are the table's column ids (scorecards: metric ids). Rows whose time falls in the range (default: 28 days to today; at most 10 years). " +
+		description: "Columns are the table's column ids (scorecards: metric ids); for analysts agent_id is agent_key and agent scorecard keys are agent keys. Rows whose time falls in the range (default: 28 days to today; at most 10 years). " +
 			"The file is an attachment; a failure after the first byte breaks the connection rather than end the file early.",
 		params: []paramDoc{
 			{name: "table", in: "path", required: true, enum: tableNames()},

@@ -37,6 +37,9 @@ type Options struct {
 	StartTimeout time.Duration
 	// Stderr receives the server's own console output (default: discarded).
 	Stderr *os.File
+	// Users is XML added inside users.xml's <users> element: more users,
+	// such as a read-only one limited to some databases.
+	Users string
 }
 
 // Server is a running ClickHouse server.
@@ -89,7 +92,7 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 		}
 		ports = append(ports, p)
 	}
-	if err := writeConfig(s.Dir, ports[0], ports[1], ports[2]); err != nil {
+	if err := writeConfig(s.Dir, ports[0], ports[1], ports[2], opt.Users); err != nil {
 		return nil, err
 	}
 	s.Addr = fmt.Sprintf("127.0.0.1:%d", ports[0])
@@ -273,7 +276,7 @@ const usersXML = `<?xml version="1.0"?>
 </yandex>
 `
 
-func writeConfig(dir string, tcp, http, inter int) error {
+func writeConfig(dir string, tcp, http, inter int, users string) error {
 	for _, sub := range []string{"log", "data", "tmp", "user_files", "format_schemas"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return fmt.Errorf("chserver: %w", err)
@@ -286,7 +289,8 @@ func writeConfig(dir string, tcp, http, inter int) error {
 	if err := os.WriteFile(filepath.Join(dir, "config.xml"), []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("chserver: write config: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "users.xml"), []byte(usersXML), 0o644); err != nil {
+	ux := strings.Replace(usersXML, "    </users>", users+"\n    </users>", 1)
+	if err := os.WriteFile(filepath.Join(dir, "users.xml"), []byte(ux), 0o644); err != nil {
 		return fmt.Errorf("chserver: write users: %w", err)
 	}
 	return nil

@@ -74,6 +74,10 @@ var (
 
 // Options tune a Store. The zero value is usable.
 type Options struct {
+	// AgentKeySecret, when set (at least 16 bytes), is the secret of the
+	// pseudonymous agent keys analysts see (SERVICECARD_AGENT_KEY_SECRET);
+	// empty: the deployment's stored secret (see AgentKeyer).
+	AgentKeySecret string
 	// Logger receives the store's logs (default: discarded).
 	Logger *slog.Logger
 	// FlushRows flushes a writer's buffers when they hold this many rows
@@ -110,6 +114,8 @@ type Store struct {
 	surveyLocks  []sync.Mutex
 
 	lastVersion atomic.Uint64
+
+	keys agentKeys // see agentkeys.go
 }
 
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

@@ -177,8 +177,10 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("Migrated = %v, %v; want true, nil", ok, err)
 	}
 	tables := queryStrings(t, st, "SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name")
-	want := []string{"agent_states", "agents", "contacts", "contacts_rollup", "contacts_rollup_mv",
-		"ingest_batches", "ingest_rejects", "ingest_rejects_resolved", "lookup_keys", "schedules", "schema_migrations", "scorecard_runs", "scorecards", "surveys"}
+	want := []string{"agent_key_secret", "agent_keys", "agent_states", "agents",
+		"analyst_agent_scorecards_mv", "analyst_agent_states_mv", "analyst_agents_mv", "analyst_contacts_mv",
+		"analyst_ingest_batches_mv", "analyst_schedules_mv", "analyst_scorecards_mv", "analyst_surveys_mv",
+		"contacts", "contacts_rollup", "contacts_rollup_mv", "ingest_batches", "ingest_rejects", "ingest_rejects_resolved", "lookup_keys", "schedules", "schema_migrations", "scorecard_runs", "scorecards", "surveys"}
 	if strings.Join(tables, ",") != strings.Join(want, ",") {
 		t.Fatalf("tables = %v\nwant %v", tables, want)
 	}
@@ -243,7 +245,9 @@ func TestMigrationsEmbedded(t *testing.T) {
 		}
 		for _, st := range m.statements {
 			code := strings.ToUpper(strings.Join(strings.Fields(stripComments(st)), " "))
-			if !strings.Contains(code, "IF NOT EXISTS") {
+			// A backfill runs only into an empty table.
+			backfill := strings.HasPrefix(code, "INSERT INTO") && strings.Contains(code, ") = 0")
+			if !strings.Contains(code, "IF NOT EXISTS") && !backfill {
 				t.Errorf("%04d_%s: statement is not idempotent: %.60s", m.version, m.name, code)
 			}
 		}

@@ -123,8 +123,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 			continue
 		}
 		start := time.Now()
+		if m.version == analystMigration {
+			if err := s.keyAllAgents(ctx); err != nil {
+				return fmt.Errorf("chstore: migration %04d_%s: %w", m.version, m.name, err)
+			}
+		}
 		for i, st := range m.statements {
-			if err := s.conn.Exec(ctx, st); err != nil {
+			if err := s.conn.Exec(ctx, s.expandMigration(st)); err != nil {
 				return fmt.Errorf("chstore: migration %04d_%s statement %d: %w", m.version, m.name, i+1, err)
 			}
 		}
@@ -132,6 +137,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return err
 		}
 		s.log.Info("applied migration", "version", m.version, "name", m.name, "duration", time.Since(start))
+	}
+	// The agent key secret is made here, before processes load in
+	// parallel (see AgentKeyer).
+	if _, err := s.AgentKeyer(ctx); err != nil {
+		return err
 	}
 	return nil
 }

@@ -277,6 +277,10 @@ func (w *Writer) flushLocked(ctx context.Context) error {
 func (w *Writer) write(ctx context.Context, b *buffers) (superseded int64, err error) {
 	now := time.Now().UTC().Truncate(time.Second)
 	meta := rowMeta{ingestedAt: now, batchID: w.batch.ID}
+	// Keys first: the analyst database's views join them as rows land.
+	if err := w.st.ensureAgentKeys(ctx, b.agentIDs()); err != nil {
+		return 0, err
+	}
 	n, err := writeLanes(ctx, w.st, w.st.contactsTable(), b.contacts, w.cscratch, now, w.batch.ID)
 	superseded += n
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/servicecard/servicecard/internal/api"
+	"github.com/servicecard/servicecard/internal/auth"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -82,7 +83,9 @@ func (p *Pages) coaching(c echo.Context) error {
 	if done {
 		return err
 	}
-	if pr.Role != metrics.RoleSupervisor || len(pr.Teams) == 0 {
+	// Real agent ids of the caller's own teams (auth.Policy); admins, who
+	// have no teams, use the API.
+	if auth.Agents(pr.Role, auth.SurfaceCoaching) != auth.AgentOwnTeams || len(pr.Teams) == 0 {
 		return p.errorPage(c, http.StatusForbidden, "For supervisors only",
 			"The coaching page shows agent-level results, to supervisors and only for their own teams. "+
 				"Your role ("+string(pr.Role)+") sees the service scorecard instead.")

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/servicecard/servicecard/internal/api"
+	"github.com/servicecard/servicecard/internal/auth"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -137,7 +138,8 @@ func (p *Pages) executive(c echo.Context) error {
 		return p.badRequest(c, err)
 	}
 	trendFrom := addDays(metrics.Bucket(per.To.Add(-time.Nanosecond), metrics.GrainWeek, loc), -7*(trendWeeks-1), loc)
-	showRecog := pr.Role != metrics.RoleAnalyst // as in the API: analysts get no recognition
+	// Recognition names agents: shown to the roles the policy lets see it.
+	showRecog := auth.Agents(pr.Role, auth.SurfaceRecognition) != auth.AgentNone
 
 	var org, teams, trend []metrics.Card
 	var rec api.Recognition

@@ -10,11 +10,11 @@
 // type, high contrast and the Okabe-Ito colour-blind-safe palette, readable
 // at 1280x720.
 //
-// Access follows the API (DESIGN.md section 7): executives, analysts and
-// admins see the executive page, which has no agent-level KPI rows (only
-// recognition names agents, and analysts, who get no recognition from the
-// API either, do not see it); supervisors see /coaching for their own teams
-// only (metrics.Principal.SeesAgentsOf), and are sent there from /.
+// Access follows the visibility policy (internal/auth): executives,
+// analysts and admins see the executive page, which has no agent-level KPI
+// rows (only recognition names agents, and analysts, whom the policy gives
+// no recognition, do not see it); supervisors see /coaching for their own
+// teams only, and are sent there from /.
 package pages
 
 import (

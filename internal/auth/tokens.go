@@ -1,4 +1,4 @@
-package metrics
+package auth
 
 import (
 	"crypto/rand"
@@ -11,8 +11,9 @@ import (
 	"strings"
 )
 
-// Role is what a bearer token may see (DESIGN.md section 7). There is no
-// agent role: agent-level patterns are for coaching, not public KPIs.
+// Role is what a bearer token may see; Policy says what each role sees of
+// agent data. There is no agent role: agent-level patterns are for
+// coaching, not public KPIs.
 type Role string
 
 // Roles.
@@ -22,7 +23,8 @@ const (
 	RoleExecutive Role = "executive"
 	// RoleSupervisor sees agent-level scorecards and coaching of its teams.
 	RoleSupervisor Role = "supervisor"
-	// RoleAnalyst exports data.
+	// RoleAnalyst exports data and reads agent data under pseudonymous
+	// agent keys only.
 	RoleAnalyst Role = "analyst"
 	// RoleAdmin ingests over HTTP and manages configuration.
 	RoleAdmin Role = "admin"
@@ -56,10 +58,18 @@ type Principal struct {
 	Teams []string `json:"teams,omitempty"` // supervisors only
 }
 
-// SeesAgentsOf reports whether p may see agent-level rows and coaching of
-// team: only supervisors, and only for their teams.
+// SeesAgentsOf reports whether p is a supervisor of team: the only
+// principal that sees agent-level rows and coaching scoped to that team.
 func (p Principal) SeesAgentsOf(team string) bool {
 	return p.Role == RoleSupervisor && slices.Contains(p.Teams, team)
+}
+
+// TokenEntry is one bearer token in the config: its SHA-256, never the token.
+type TokenEntry struct {
+	Name   string   `json:"name" yaml:"name"`
+	Role   Role     `json:"role" yaml:"role"`
+	Teams  []string `json:"teams,omitempty" yaml:"teams,omitempty,flow"`
+	SHA256 string   `json:"sha256" yaml:"sha256"`
 }
 
 // HashToken is the hex SHA-256 of a token, as the config stores it.
@@ -97,17 +107,18 @@ func NewTokenEntry(name string, role Role, teams []string) (token string, entry 
 	return token, TokenEntry{Name: name, Role: role, Teams: slices.Clone(teams), SHA256: HashToken(token)}, nil
 }
 
-// Authenticate finds the config entry of token. It hashes the token and
-// compares the hash with every entry in constant time, without stopping at
-// a match, so timing reveals neither the hash nor the entry's position.
-func (c Config) Authenticate(token string) (*Principal, bool) {
+// Authenticate finds the entry of token among entries. It hashes the
+// token and compares the hash with every entry in constant time, without
+// stopping at a match, so timing reveals neither the hash nor the entry's
+// position.
+func Authenticate(entries []TokenEntry, token string) (*Principal, bool) {
 	token = strings.TrimSpace(token)
 	if token == "" {
 		return nil, false
 	}
 	sum := sha256.Sum256([]byte(token))
 	found := -1
-	for i, e := range c.Tokens {
+	for i, e := range entries {
 		want, err := hex.DecodeString(e.SHA256)
 		if err != nil || len(want) != len(sum) {
 			continue
@@ -119,6 +130,6 @@ func (c Config) Authenticate(token string) (*Principal, bool) {
 	if found < 0 {
 		return nil, false
 	}
-	e := c.Tokens[found]
+	e := entries[found]
 	return &Principal{Name: e.Name, Role: e.Role, Teams: slices.Clone(e.Teams)}, true
 }
