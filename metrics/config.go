@@ -116,6 +116,10 @@ type CoachingConfig struct {
 	// needs in the window.
 	AdherenceGap  float64 `json:"adherence_gap" yaml:"adherence_gap"`
 	MinScheduledS int64   `json:"min_scheduled_s" yaml:"min_scheduled_s"`
+	// MinEvents: a share is flagged only when the agent has at least this
+	// many more events (held, transferred, unresolved contacts, detractors)
+	// than the peers' rate predicts for the agent's sample.
+	MinEvents int64 `json:"min_events" yaml:"min_events"`
 }
 
 // RecognitionConfig tunes Stars.
@@ -166,6 +170,7 @@ func Default() Config {
 			MinRelativeGap: 0.1,
 			AdherenceGap:   0.05,
 			MinScheduledS:  20 * 3600,
+			MinEvents:      5,
 		},
 		Recognition: RecognitionConfig{MinScore: 80},
 		loc:         time.UTC,
@@ -272,6 +277,7 @@ type fileConfig struct {
 		MinRelativeGap *float64 `yaml:"min_relative_gap"`
 		AdherenceGap   *float64 `yaml:"adherence_gap"`
 		MinScheduledS  *int64   `yaml:"min_scheduled_s"`
+		MinEvents      *int64   `yaml:"min_events"`
 	} `yaml:"coaching"`
 	Recognition *struct {
 		MinScore *float64 `yaml:"min_score"`
@@ -360,6 +366,7 @@ func (fc fileConfig) apply(c *Config) {
 		set(&c.Coaching.MinRelativeGap, k.MinRelativeGap)
 		set(&c.Coaching.AdherenceGap, k.AdherenceGap)
 		set(&c.Coaching.MinScheduledS, k.MinScheduledS)
+		set(&c.Coaching.MinEvents, k.MinEvents)
 	}
 	if r := fc.Recognition; r != nil {
 		set(&c.Recognition.MinScore, r.MinScore)
@@ -437,6 +444,9 @@ func (c *Config) validate(fc fileConfig, bad func(path, format string, a ...any)
 	}
 	if k.MinScheduledS < 0 {
 		bad("coaching.min_scheduled_s", "must not be negative, got %d", k.MinScheduledS)
+	}
+	if k.MinEvents < 0 {
+		bad("coaching.min_events", "must not be negative, got %d", k.MinEvents)
 	}
 	if r := c.Recognition.MinScore; !finite(r) || r < 0 || r > 100 {
 		bad("recognition.min_score", "must be between 0 and 100, got %v", r)
