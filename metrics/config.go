@@ -56,6 +56,9 @@ type Config struct {
 	Targets       map[string]Goal   `json:"targets" yaml:"targets"`
 	Coaching      CoachingConfig    `json:"coaching" yaml:"coaching"`
 	Recognition   RecognitionConfig `json:"recognition" yaml:"recognition"`
+	// Queues is the queue map of the config (see QueueMap); entries loaded
+	// with `servicecard ingest --kind queues` add to it.
+	Queues []QueueEntry `json:"queues,omitempty" yaml:"queues"`
 	// Tokens are left out of JSON, and so of Version: adding a reader does
 	// not change how anything is computed.
 	Tokens []TokenEntry `json:"-" yaml:"tokens"`
@@ -282,6 +285,7 @@ type fileConfig struct {
 	Recognition *struct {
 		MinScore *float64 `yaml:"min_score"`
 	} `yaml:"recognition"`
+	Queues []QueueEntry `yaml:"queues"`
 	Tokens []TokenEntry `yaml:"tokens"`
 }
 
@@ -371,6 +375,7 @@ func (fc fileConfig) apply(c *Config) {
 	if r := fc.Recognition; r != nil {
 		set(&c.Recognition.MinScore, r.MinScore)
 	}
+	c.Queues = fc.Queues
 	c.Tokens = fc.Tokens
 }
 
@@ -451,6 +456,7 @@ func (c *Config) validate(fc fileConfig, bad func(path, format string, a ...any)
 	if r := c.Recognition.MinScore; !finite(r) || r < 0 || r > 100 {
 		bad("recognition.min_score", "must be between 0 and 100, got %v", r)
 	}
+	c.validateQueues(bad)
 	c.validateTokens(bad)
 }
 
