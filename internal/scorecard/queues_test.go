@@ -10,6 +10,7 @@ import (
 	"github.com/servicecard/servicecard/internal/api"
 	"github.com/servicecard/servicecard/internal/chstore"
 	"github.com/servicecard/servicecard/internal/chtest"
+	"github.com/servicecard/servicecard/internal/demo"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -205,4 +206,36 @@ func mustConfig(t *testing.T, y string) metrics.Config {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// testDemoOfferedAddsUp: the demo loads a queue map, so its team and site
+// offered add up to the org's, abandons included (issue 8: Billing showed
+// offered = handled and an abandon rate of 0).
+func testDemoOfferedAddsUp(t *testing.T, e *Engine, m *demo.Manifest) {
+	ctx := context.Background()
+	sum := func(level metrics.Level) (offered float64, cards []metrics.Card) {
+		cards, err := e.Scorecards(ctx, api.ScorecardQuery{Level: level, From: m.From, To: m.To})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cards {
+			offered += value(c, metrics.IDOffered)
+		}
+		return offered, cards
+	}
+	org, _ := sum(metrics.LevelOrg)
+	team, teams := sum(metrics.LevelTeam)
+	site, _ := sum(metrics.LevelSite)
+	if org <= 0 || team != org || site != org {
+		t.Errorf("offered: org %v, teams %v, sites %v; want equal", org, team, site)
+	}
+	for _, c := range teams {
+		if c.Key == metrics.Unmapped {
+			t.Errorf("the demo's queue map leaves %v offered unmapped", value(c, metrics.IDOffered))
+		}
+		if c.Key == "Billing" && (value(c, metrics.IDAbandonRate) <= 0 || value(c, metrics.IDOffered) <= value(c, metrics.IDHandled)) {
+			t.Errorf("Billing: offered %v, handled %v, abandon rate %v; want its abandons counted",
+				value(c, metrics.IDOffered), value(c, metrics.IDHandled), value(c, metrics.IDAbandonRate))
+		}
+	}
 }
