@@ -134,7 +134,12 @@ func TestQueueOwnership(t *testing.T) {
 		}
 	}
 
-	load(t, st, ingest.KindQueues, queueMapCSV)
+	// The map arrives as an HTTP ingest would (the API hands the body to
+	// Engine.Ingest).
+	loaded, err := e.Ingest(context.Background(), api.IngestRequest{Kind: ingest.KindQueues, Format: ingest.FormatAuto, File: "queues.csv"}, strings.NewReader(queueMapCSV))
+	if err != nil || loaded.RowsOK != 3 || loaded.RowsRejected != 0 {
+		t.Fatalf("ingest queue map: %+v, %v", loaded, err)
+	}
 	teams := cardsOf(t, e, metrics.LevelTeam)
 	var sum float64
 	for _, c := range teams {
