@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -69,4 +70,31 @@ func TestParseQueuesCSV(t *testing.T) {
 	if k, err := ParseKind("queues"); err != nil || k != KindQueues {
 		t.Errorf("ParseKind(queues) = %v, %v", k, err)
 	}
+}
+
+// FuzzParseQueuesCSV: any input is a format error with nothing emitted, or
+// rows and rejects on the input's lines; every row has a queue, a team
+// and a valid_from from 1990 on.
+func FuzzParseQueuesCSV(f *testing.F) {
+	genSeeds(f, func(b []byte) { f.Add(b) })
+	f.Add([]byte("queue,team,site,valid_from\nbilling,Billing,North,2024-01-01\ntech,Tech,,2025-02-01T00:00:00Z\n,x,,\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s := &queueSink{}
+		err := ParseQueuesCSV(bytes.NewReader(data), genFuzzOpt(0), s)
+		if err != nil {
+			if !errors.Is(err, ErrFormat) {
+				t.Fatalf("error that is not ErrFormat: %v", err)
+			}
+			if len(s.queues)+len(s.rejects) > 0 {
+				t.Fatal("records emitted before a format error")
+			}
+			return
+		}
+		genCheckRejects(t, data, &s.genSink)
+		for _, q := range s.queues {
+			if q.Queue == "" || q.Team == "" || q.ValidFrom.Before(MinTime) {
+				t.Fatalf("bad row %+v", q)
+			}
+		}
+	})
 }
