@@ -234,7 +234,10 @@ func testDemoOfferedAddsUp(t *testing.T, e *Engine, m *demo.Manifest) {
 	if org <= 0 || team != org || site != org {
 		t.Errorf("offered: org %v, teams %v, sites %v; want equal", org, team, site)
 	}
+	t.Logf("offered: org %v = teams %v = sites %v", org, team, site)
 	for _, c := range teams {
+		t.Logf("%s: offered %v, handled %v, abandon rate %.3f, service level %.3f", c.Key, value(c, metrics.IDOffered),
+			value(c, metrics.IDHandled), value(c, metrics.IDAbandonRate), value(c, metrics.IDServiceLevel))
 		if c.Key == metrics.Unmapped {
 			t.Errorf("the demo's queue map leaves %v offered unmapped", value(c, metrics.IDOffered))
 		}
