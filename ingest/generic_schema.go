@@ -144,7 +144,7 @@ var genScheduleSchema = &genSchema{
 
 // genSchemas are the schemas of every kind, for telling one kind's file
 // from another's.
-var genSchemas = []*genSchema{genContactSchema, genSurveySchema, genAgentSchema, genStateSchema, genScheduleSchema}
+var genSchemas = []*genSchema{genContactSchema, genSurveySchema, genAgentSchema, genStateSchema, genScheduleSchema, genQueueSchema}
 
 // otherKind returns the schema of another kind whose required columns the
 // header has, at least one of which is not a column of s: the file is of

@@ -28,7 +28,7 @@ const (
 )
 
 // Kinds lists every kind, in the order the CLI documents them.
-var Kinds = []Kind{KindContacts, KindSurveys, KindAgents, KindStates, KindSchedules}
+var Kinds = []Kind{KindContacts, KindSurveys, KindAgents, KindStates, KindSchedules, KindQueues}
 
 // Format is how a file is written.
 type Format string
@@ -239,5 +239,5 @@ func ParseKind(s string) (Kind, error) {
 	if k := Kind(s); k.valid() {
 		return k, nil
 	}
-	return "", fmt.Errorf("%w %q (want one of contacts, surveys, agents, states, schedules)", ErrUnknownKind, s)
+	return "", fmt.Errorf("%w %q (want one of contacts, surveys, agents, states, schedules, queues)", ErrUnknownKind, s)
 }

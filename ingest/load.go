@@ -25,6 +25,7 @@ var parsers = map[Kind]map[Format]ParseFunc{
 	KindAgents:    {FormatCSV: ParseAgentsCSV},
 	KindStates:    {FormatCSV: ParseStatesCSV, FormatQueueLog: ParseQueueLogStates},
 	KindSchedules: {FormatCSV: ParseSchedulesCSV},
+	KindQueues:    {FormatCSV: ParseQueuesCSV},
 }
 
 // Parser returns the parser for kind and format (not FormatAuto).
@@ -116,3 +117,13 @@ func (c *countingEmitter) Agent(x Agent) error       { c.ok++; return c.Emitter.
 func (c *countingEmitter) State(x AgentState) error  { c.ok++; return c.Emitter.State(x) }
 func (c *countingEmitter) Schedule(x Schedule) error { c.ok++; return c.Emitter.Schedule(x) }
 func (c *countingEmitter) Reject(x Reject) error     { c.rejected++; return c.Emitter.Reject(x) }
+
+// QueueOwner passes a queue map row on when the writer takes them.
+func (c *countingEmitter) QueueOwner(x QueueOwner) error {
+	qe, ok := c.Emitter.(QueueEmitter)
+	if !ok {
+		return errNoQueueEmitter
+	}
+	c.ok++
+	return qe.QueueOwner(x)
+}

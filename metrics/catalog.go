@@ -146,7 +146,7 @@ func defs() []def {
 			fcrFormula},
 		{IDOccupancy, "Occupancy", UnitRatio, HigherIsBetter, FamilyInternal, sampleSeconds,
 			"Share of productive logged-in time spent on contacts and after-call work.",
-			fixed("time on contacts and after-call work / time logged in and not on break")},
+			fixed("time on contacts and after-call work / time available, on contact or in after-call work")},
 		{IDAdherence, "Schedule adherence", UnitRatio, HigherIsBetter, FamilyInternal, sampleSeconds,
 			"Share of scheduled time spent in the scheduled activity.",
 			fixed("scheduled time spent in the scheduled activity / scheduled time")},

@@ -44,8 +44,10 @@ type Comparison struct {
 	N         int64 `json:"n"`
 	BaselineN int64 `json:"baseline_n"`
 	// Low and High are the agent's 95% interval (Wilson for shares,
-	// adjusted Wald for NPS); Z and P the test statistic and its two-sided
-	// p-value. Nil where no test applies.
+	// adjusted Wald for NPS); P the two-sided p-value of the test that
+	// decided (Fisher's exact test for shares, a z-test for falling NPS)
+	// and Z the z statistic (for shares the pooled two-proportion z, shown
+	// for reading only). Nil where no test applies.
 	Low  *float64 `json:"low,omitempty"`
 	High *float64 `json:"high,omitempty"`
 	Z    *float64 `json:"z,omitempty"`
@@ -84,11 +86,19 @@ const (
 // not resolved first time) is flagged only when
 //   - both samples reach min_n (survey answers for detractors, legs or
 //     contacts otherwise),
-//   - a pooled two-proportion z-test rejects equality at 95% in the bad
-//     direction: z = (p_agent - p_peers) / sqrt(p(1-p)(1/n_agent + 1/n_peers)),
-//     p the pooled share, |z| >= 1.96,
+//   - Fisher's exact test rejects equality at 95% (two-sided p < 0.05) and
+//     the agent's share is the worse one. The test is exact for any
+//     counts: a normal-approximation z-test is not valid when the expected
+//     counts are tiny, and flagged 1 held contact in 1,000 against none
+//     among the peers with p = 0.02,
+//   - the agent has at least coaching.min_events (default 5) more events
+//     than the peers' share predicts for its sample (x_agent - n_agent *
+//     p_peers >= 5): a flag is about several customers, never one,
 //   - and the gap matters: the agent's share is at least
 //     coaching.min_relative_gap (default 10%) worse, relative to the peers'.
+//
+// The evidence reports the Fisher p-value and, for reading, the pooled
+// two-proportion z = (p_agent - p_peers) / sqrt(p(1-p)(1/n_agent + 1/n_peers)).
 //
 // fast_but_unhappy also needs an AHT at least min_relative_gap below the
 // peers' (no test: the rollups hold no sum of squared handle times).
@@ -168,10 +178,17 @@ func (k coach) worseShare(measure string, xa, na, xp, np, minN int64) (Compariso
 		return Comparison{}, false
 	}
 	pa, pp := float64(xa)/float64(na), float64(xp)/float64(np)
-	z, p, ok := twoProportion(xa, na, xp, np)
-	if !ok || z < Z95 || pa < pp*(1+k.cfg.Coaching.MinRelativeGap) {
+	if pa <= pp || pa < pp*(1+k.cfg.Coaching.MinRelativeGap) {
 		return Comparison{}, false
 	}
+	if float64(xa)-float64(na)*pp < float64(k.cfg.Coaching.MinEvents) {
+		return Comparison{}, false
+	}
+	p, ok := fisherExact(xa, na, xp, np)
+	if !ok || p >= 0.05 {
+		return Comparison{}, false
+	}
+	z, _, _ := twoProportion(xa, na, xp, np)
 	lo, hi := Wilson(xa, na, Z95)
 	return Comparison{
 		Measure: measure, Against: againstTeam, AgentValue: pa, BaselineValue: pp,

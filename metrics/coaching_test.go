@@ -234,3 +234,45 @@ func TestCoachFlagMode(t *testing.T) {
 		t.Error("no repeat_contacts opportunity")
 	}
 }
+
+// TestCoachTinyCounts: flags on a handful of events are noise. Before the
+// exact test, 1 held leg in 1,000 against none in the peers' 5,000 was a
+// long_holds flag with z = 2.24, p = 0.025 (issue 8): the pooled z-test is
+// invalid when the expected counts are this small. Fisher's exact p is the
+// agent's share of the pooled legs, 1000/6000 = 0.17. 4 held legs in 40
+// against none in 4,000 is significant (p < 1e-7) but only 4 customers:
+// below coaching.min_events.
+func TestCoachTinyCounts(t *testing.T) {
+	peer := func(id string, team string, handled int64) AgentWindow {
+		return AgentWindow{AgentID: id, Team: team, Current: Counts{Handled: handled, HandledContacts: handled, HandleS: 300 * handled}}
+	}
+	one := peer("t1", "tiny", 1000)
+	one.Current.Held, one.Current.HoldS = 1, 60
+	four := peer("u1", "few", 40)
+	four.Current.Held, four.Current.HoldS = 4, 240
+	agents := []AgentWindow{one, peer("t2", "tiny", 2500), peer("t3", "tiny", 2500),
+		four, peer("u2", "few", 2000), peer("u3", "few", 2000)}
+	if got := Coach(agents, nil, Default()); len(got) != 0 {
+		for _, o := range got {
+			t.Errorf("%s %s: %s (p %v)", o.AgentID, o.Kind, o.Focus, *o.Evidence[0].P)
+		}
+	}
+	// Ten held legs in 40 is 10 customers: flagged, with the exact p.
+	four.Current.Held, four.Current.HoldS = 10, 600
+	agents[3] = four
+	got := Coach(agents, nil, Default())
+	if len(got) != 1 || got[0].AgentID != "u1" || got[0].Kind != LongHolds {
+		t.Fatalf("got %+v, want one long_holds for u1", got)
+	}
+	if p := got[0].Evidence[0].P; p == nil || *p > 1e-9 {
+		t.Errorf("p = %v, want Fisher's exact p < 1e-9", p)
+	}
+	// coaching.min_events: 0 turns the event minimum off.
+	cfg := Default()
+	cfg.Coaching.MinEvents = 0
+	four.Current.Held, four.Current.HoldS = 4, 240
+	agents[3] = four
+	if got := Coach(agents, nil, cfg); len(got) != 1 || got[0].AgentID != "u1" {
+		t.Errorf("min_events 0: got %+v, want u1 flagged", got)
+	}
+}

@@ -56,6 +56,9 @@ type Config struct {
 	Targets       map[string]Goal   `json:"targets" yaml:"targets"`
 	Coaching      CoachingConfig    `json:"coaching" yaml:"coaching"`
 	Recognition   RecognitionConfig `json:"recognition" yaml:"recognition"`
+	// Queues is the queue map of the config (see QueueMap); entries loaded
+	// with `servicecard ingest --kind queues` add to it.
+	Queues []QueueEntry `json:"queues,omitempty" yaml:"queues"`
 	// Tokens are left out of JSON, and so of Version: adding a reader does
 	// not change how anything is computed.
 	Tokens []TokenEntry `json:"-" yaml:"tokens"`
@@ -116,6 +119,10 @@ type CoachingConfig struct {
 	// needs in the window.
 	AdherenceGap  float64 `json:"adherence_gap" yaml:"adherence_gap"`
 	MinScheduledS int64   `json:"min_scheduled_s" yaml:"min_scheduled_s"`
+	// MinEvents: a share is flagged only when the agent has at least this
+	// many more events (held, transferred, unresolved contacts, detractors)
+	// than the peers' rate predicts for the agent's sample.
+	MinEvents int64 `json:"min_events" yaml:"min_events"`
 }
 
 // RecognitionConfig tunes Stars.
@@ -158,6 +165,7 @@ func Default() Config {
 			MinRelativeGap: 0.1,
 			AdherenceGap:   0.05,
 			MinScheduledS:  20 * 3600,
+			MinEvents:      5,
 		},
 		Recognition: RecognitionConfig{MinScore: 80},
 		loc:         time.UTC,
@@ -446,9 +454,13 @@ func (c *Config) validate(bad func(path, format string, a ...any)) {
 	if k.MinScheduledS < 0 {
 		bad("coaching.min_scheduled_s", "must not be negative, got %d", k.MinScheduledS)
 	}
+	if k.MinEvents < 0 {
+		bad("coaching.min_events", "must not be negative, got %d", k.MinEvents)
+	}
 	if r := c.Recognition.MinScore; !finite(r) || r < 0 || r > 100 {
 		bad("recognition.min_score", "must be between 0 and 100, got %v", r)
 	}
+	c.validateQueues(bad)
 	c.validateTokens(bad)
 }
 

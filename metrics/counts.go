@@ -63,7 +63,7 @@ type Counts struct {
 
 	// Agent time, from agent_states and schedules.
 	OccupiedS  int64 `json:"occupied_s"`  // on contact + after-call work
-	AvailableS int64 `json:"available_s"` // logged in and not on break
+	AvailableS int64 `json:"available_s"` // available, on contact or in after-call work
 	ScheduledS int64 `json:"scheduled_s"` // scheduled time
 	AdherentS  int64 `json:"adherent_s"`  // scheduled time spent in the scheduled activity
 

@@ -19,6 +19,9 @@ type Value struct {
 	// units (seconds) are not independent trials.
 	Low  *float64 `json:"low,omitempty"`
 	High *float64 `json:"high,omitempty"`
+	// Reason says why Value is nil when that is not simply a zero
+	// denominator (a metric not available for this source or level).
+	Reason string `json:"reason,omitempty"`
 }
 
 func ptr(f float64) *float64 { return &f }
@@ -41,7 +44,7 @@ func Compute(c Counts, cfg Config) map[string]Value {
 		IDTransferRate: share(c.Transferred, c.Handled),
 		IDHoldRate:     share(c.Held, c.Handled),
 		IDFCRRate:      share(c.FCRResolved, c.FCRKnown),
-		IDOccupancy:    ratio(c.OccupiedS, c.AvailableS),
+		IDOccupancy:    occupancy(c),
 		IDAdherence:    ratio(c.AdherentS, c.ScheduledS),
 		IDNPS:          nps(c.Promoters, c.Detractors, c.NPSN),
 		IDCSAT:         share(c.CSATSatisfied, c.CSATN),
@@ -57,6 +60,19 @@ func mean(sum, n int64) Value {
 		return Value{N: max(n, 0)}
 	}
 	return Value{Value: ptr(float64(sum) / float64(n)), N: n}
+}
+
+// NoOccupancyReason explains a null occupancy.
+const NoOccupancyReason = "not available: no agent time in available, on-contact or after-call-work states (queue_log logs only logins and pauses)"
+
+// occupancy is occupied over staffed time; without staffed time it is not
+// available, not 0.
+func occupancy(c Counts) Value {
+	v := ratio(c.OccupiedS, c.AvailableS)
+	if v.Value == nil {
+		v.Reason = NoOccupancyReason
+	}
+	return v
 }
 
 // ratio is a share of time: no interval, seconds are not trials.

@@ -266,3 +266,28 @@ func TestCountsAdd(t *testing.T) {
 	sum.Add(other)
 	nearPtr(t, "service_level of the sum", Compute(sum, Default())[IDServiceLevel].Value, 810.0/1070, 1e-12)
 }
+
+func TestFisherExact(t *testing.T) {
+	// Reference values computed exactly with rational arithmetic (the sum of
+	// hypergeometric probabilities no larger than the observed one), as R's
+	// fisher.test(matrix(c(x1, n1-x1, x2, n2-x2), 2))$p.value gives them.
+	for _, c := range []struct {
+		x1, n1, x2, n2 int64
+		p              float64
+	}{
+		{3, 4, 1, 4, 0.4857143},       // the tea-tasting table: 3/4 vs 1/4
+		{1, 1000, 0, 9000, 0.1},       // one event, on the agent's 10% of the legs
+		{1, 1000, 0, 1000, 1},         // one event: either side is as likely
+		{10, 20, 2, 20, 0.01381415},   // 10/20 vs 2/20
+		{0, 10, 10, 10, 1.082509e-05}, // 0/10 vs 10/10
+	} {
+		p, ok := fisherExact(c.x1, c.n1, c.x2, c.n2)
+		if !ok {
+			t.Fatalf("%+v: test undefined", c)
+		}
+		near(t, "p", p, c.p, 1e-6)
+	}
+	if _, ok := fisherExact(0, 100, 0, 300); ok {
+		t.Error("no events: test should be undefined")
+	}
+}

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 )
@@ -60,6 +61,10 @@ type Card struct {
 	Metrics   map[string]*float64 `json:"metrics"`
 	N         map[string]int64    `json:"n"`
 	Intervals map[string]Interval `json:"intervals,omitempty"`
+	// Reasons says why a metric is null where that is more than missing
+	// data: not available for the source (occupancy from queue_log) or
+	// the level (team queue metrics without a queue map).
+	Reasons map[string]string `json:"reasons,omitempty"`
 	// Internal, External and Score are 0..100, nil when not computable;
 	// Reason then says why.
 	Internal      *float64    `json:"internal"`
@@ -166,6 +171,12 @@ func Score(values map[string]Value, cfg Config, opts ScoreOptions) Card {
 			}
 			card.Intervals[id] = Interval{Low: *v.Low, High: *v.High}
 		}
+		if v.Value == nil && v.Reason != "" {
+			if card.Reasons == nil {
+				card.Reasons = map[string]string{}
+			}
+			card.Reasons[id] = v.Reason
+		}
 	}
 
 	type acc struct{ sum, w float64 }
@@ -185,7 +196,7 @@ func Score(values map[string]Value, cfg Config, opts ScoreOptions) Card {
 		}
 		switch {
 		case v.Value == nil:
-			c.Insufficient, c.Reason = true, "no data"
+			c.Insufficient, c.Reason = true, cmp.Or(v.Reason, "no data")
 		case v.N < c.MinN:
 			c.Insufficient, c.Reason = true, fmt.Sprintf("n = %d is below min_n %d", v.N, c.MinN)
 		default:

@@ -20,7 +20,7 @@ import (
 // rows alone do not fail the command (they are stored with their reason).
 func runIngest(ctx context.Context, e env) error {
 	fs := newFlags("ingest", e)
-	kind := fs.String("kind", "", "what the files hold: contacts|surveys|agents|states|schedules (required)")
+	kind := fs.String("kind", "", "what the files hold: contacts|surveys|agents|states|schedules|queues (required)")
 	format := fs.String("format", "auto", "auto|csv|ndjson|queue_log|connect_ctr|qualtrics")
 	tz := fs.String("timezone", "UTC", "IANA zone for timestamps written without one")
 	source := fs.String("source", "", "value for the source column (default: per format)")

@@ -46,7 +46,7 @@ type command struct {
 
 var commands = map[string]command{
 	"demo":       {"start (or reuse) ClickHouse, generate and ingest a demo contact center, serve it", runDemo},
-	"ingest":     {"load files: --kind contacts|surveys|agents|states|schedules [--format F] FILE...", runIngest},
+	"ingest":     {"load files: --kind contacts|surveys|agents|states|schedules|queues [--format F] FILE...", runIngest},
 	"migrate":    {"apply the ClickHouse schema migrations", runMigrate},
 	"worker":     {"ingest files dropped into a spool directory", runWorker},
 	"serve":      {"serve the API, pages and /metrics", runServe},

@@ -33,7 +33,7 @@ func ParseName(name string, defKind ingest.Kind, defFormat ingest.Format) (inges
 	kind, err := ingest.ParseKind(fields[0])
 	if err != nil {
 		if defKind == "" {
-			return "", "", fmt.Errorf("spool: file %s: %w: name files <kind>[.<format>].<rest>, kind one of contacts, surveys, agents, states, schedules", name, ingest.ErrUnknownKind)
+			return "", "", fmt.Errorf("spool: file %s: %w: name files <kind>[.<format>].<rest>, kind one of contacts, surveys, agents, states, schedules, queues", name, ingest.ErrUnknownKind)
 		}
 		return defKind, defFormat, nil
 	}

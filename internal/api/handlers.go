@@ -385,7 +385,7 @@ var ingestFormats = []ingest.Format{
 func (s *Server) ingest(c echo.Context) error {
 	kind, err := ingest.ParseKind(c.Param("kind"))
 	if err != nil {
-		return fmt.Errorf("%w: no ingest kind %q (want contacts, surveys, agents, states or schedules)", ErrNotFound, Printable(c.Param("kind")))
+		return fmt.Errorf("%w: no ingest kind %q (want contacts, surveys, agents, states, schedules or queues)", ErrNotFound, Printable(c.Param("kind")))
 	}
 	q, err := readQuery(c, "format", "source", "timezone", "batch_id", "file")
 	if err != nil {

@@ -53,6 +53,7 @@ type buffers struct {
 	agents    []ingest.Agent
 	states    []ingest.AgentState
 	schedules []ingest.Schedule
+	queues    []ingest.QueueOwner
 	rejects   []ingest.Reject
 	n         int // rows
 	bytes     int // about what the rows take
@@ -84,6 +85,8 @@ func (b *buffers) reset() {
 	clear(b.states)
 	clear(b.schedules)
 	clear(b.rejects)
+	clear(b.queues)
+	b.queues = b.queues[:0]
 	b.agents, b.states, b.schedules, b.rejects = b.agents[:0], b.states[:0], b.schedules[:0], b.rejects[:0]
 	b.n, b.bytes = 0, 0
 }
@@ -308,6 +311,9 @@ func (w *Writer) write(ctx context.Context, b *buffers) (superseded int64, err e
 		if err := w.st.insertColumns(ctx, insertSchedules, scheduleValues(b.schedules, meta)); err != nil {
 			return superseded, fmt.Errorf("chstore: write schedules: %w", err)
 		}
+	}
+	if err := w.writeQueues(ctx, b.queues, meta); err != nil {
+		return superseded, err
 	}
 	if len(b.rejects) > 0 {
 		if err := w.st.insertColumns(ctx, insertRejects, rejectValues(b.rejects, w.batch.File, meta)); err != nil {

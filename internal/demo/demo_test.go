@@ -179,14 +179,14 @@ func TestDeterministic(t *testing.T) {
 		return hashDir(t, m)
 	}
 	a, b, c := gen(7), gen(7), gen(8)
-	if len(a) != 9 {
-		t.Fatalf("%d files, want 9", len(a))
+	if len(a) != 10 {
+		t.Fatalf("%d files, want 10", len(a))
 	}
 	for name, h := range a {
 		if b[name] != h {
 			t.Errorf("%s differs between two runs with the same seed", name)
 		}
-		if name != FileAgents && c[name] == h {
+		if name != FileAgents && name != FileQueues && c[name] == h {
 			t.Errorf("%s is the same under another seed", name)
 		}
 	}
@@ -243,7 +243,7 @@ func TestManifest(t *testing.T) {
 			kinds = append(kinds, f.Kind)
 		}
 	}
-	want := []ingest.Kind{ingest.KindAgents, ingest.KindContacts, ingest.KindSurveys, ingest.KindStates, ingest.KindSchedules}
+	want := []ingest.Kind{ingest.KindAgents, ingest.KindContacts, ingest.KindSurveys, ingest.KindStates, ingest.KindSchedules, ingest.KindQueues}
 	if !slices.Equal(kinds, want) {
 		t.Errorf("kinds in order %v, want %v", kinds, want)
 	}
@@ -1177,10 +1177,12 @@ func BenchmarkGenerate(b *testing.B) {
 
 // counter is an ingest.Emitter that tallies what a parser emits.
 type counter struct {
-	contacts, abandoned, surveys, agents, states, schedules, rejects int
-	wait                                                             int64
-	reasons                                                          map[string]int
+	contacts, abandoned, surveys, agents, states, schedules, queues, rejects int
+	wait                                                                     int64
+	reasons                                                                  map[string]int
 }
+
+func (c *counter) QueueOwner(ingest.QueueOwner) error { c.queues++; return nil }
 
 func (c *counter) Contact(x ingest.Contact) error {
 	c.contacts++
@@ -1257,7 +1259,8 @@ func TestIngestParsers(t *testing.T) {
 				t.Errorf("%d rejects, manifest says %d: %v", c.rejects, f.BadRows, c.reasons)
 			}
 			got := map[ingest.Kind]int{ingest.KindContacts: c.contacts, ingest.KindSurveys: c.surveys,
-				ingest.KindAgents: c.agents, ingest.KindStates: c.states, ingest.KindSchedules: c.schedules}
+				ingest.KindAgents: c.agents, ingest.KindStates: c.states, ingest.KindSchedules: c.schedules,
+				ingest.KindQueues: c.queues}
 			want := f.Records
 			if want == nil {
 				want = map[ingest.Kind]int{f.Kind: f.Rows}

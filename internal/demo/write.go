@@ -25,6 +25,7 @@ const (
 	FileQualtrics   = "qualtrics-export.csv"
 	FileStates      = "agent-states.csv"
 	FileSchedules   = "schedules.csv"
+	FileQueues      = "queues.csv"
 )
 
 // ContactColumns is the header of the generic contacts CSV (DESIGN.md section 2).
@@ -69,6 +70,7 @@ func (w *world) write() (*Manifest, error) {
 		{FileQualtrics, w.writeQualtrics},
 		{FileStates, w.writeStates},
 		{FileSchedules, w.writeSchedules},
+		{FileQueues, w.writeQueues},
 	}
 	for _, st := range steps {
 		path := filepath.Join(w.opt.Dir, st.name)
@@ -124,6 +126,23 @@ func (w *world) writeAgents(b *bufio.Writer) (FileSpec, error) {
 	}
 	cw.Flush()
 	return FileSpec{Kind: ingest.KindAgents, Format: ingest.FormatCSV, Rows: rows}, cw.Error()
+}
+
+// writeQueues writes the queue map: each team owns its queue from the
+// first day of the simulation, so abandoned contacts (no agent, no
+// roster team) count in their team's and site's queue metrics.
+func (w *world) writeQueues(b *bufio.Writer) (FileSpec, error) {
+	cw := csv.NewWriter(b)
+	_ = cw.Write([]string{"queue", "team", "site", "valid_from"})
+	rows := 0
+	for _, s := range w.sites {
+		for _, t := range s.teams {
+			_ = cw.Write([]string{t.queue, t.name, s.name, w.from.In(w.loc).Format(time.DateOnly)})
+			rows++
+		}
+	}
+	cw.Flush()
+	return FileSpec{Kind: ingest.KindQueues, Format: ingest.FormatCSV, Rows: rows}, cw.Error()
 }
 
 func (w *world) writeHelpdesk(b *bufio.Writer, contacts []*contact) (FileSpec, error) {

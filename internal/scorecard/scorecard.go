@@ -105,22 +105,47 @@ func (e *Engine) Scorecards(ctx context.Context, q api.ScorecardQuery) ([]metric
 		}
 	}
 	e.served.WithLabelValues("live").Inc()
-	facts, err := e.store.Facts(ctx, chstore.CountsQueryFor(e.cfg, q.Level, q.Grain, q.From, q.To, q.Teams))
+	qm, err := e.queueMap(ctx)
 	if err != nil {
 		return nil, outage(err)
 	}
-	cards := e.cards(facts, q.Level, q.Grain, q.From)
+	teams, within := q.Teams, []string(nil)
+	if len(teams) > 0 && ownedByQueue(q.Level) {
+		// A team's queue metrics include contacts of its queues that no
+		// agent of the team touched (abandons): read every team, keep the
+		// asked ones after booking queues to their owners.
+		teams, within = nil, q.Teams
+	}
+	facts, err := e.store.Facts(ctx, chstore.CountsQueryFor(e.cfg, q.Level, q.Grain, q.From, q.To, teams))
+	if err != nil {
+		return nil, outage(err)
+	}
+	cards := e.cardsWithin(facts, qm, q.Level, q.Grain, q.From, within)
 	metrics.MarkPartial(cards, q.From, q.To, e.now(), e.cfg.Location())
 	return cards, nil
 }
 
-// cards scores the facts grouped by level and grain.
-func (e *Engine) cards(facts chstore.Facts, level metrics.Level, grain metrics.Grain, from time.Time) []metrics.Card {
+// cards scores the facts grouped by level and grain; team and site queue
+// metrics come from the queues qm gives them.
+func (e *Engine) cards(facts chstore.Facts, qm metrics.QueueMap, level metrics.Level, grain metrics.Grain, from time.Time) []metrics.Card {
+	return e.cardsWithin(facts, qm, level, grain, from, nil)
+}
+
+// cardsWithin is cards restricted to the facts of teams (nil: all), taken
+// after queue ownership applied.
+func (e *Engine) cardsWithin(facts chstore.Facts, qm metrics.QueueMap, level metrics.Level, grain metrics.Grain, from time.Time, teams []string) []metrics.Card {
 	loc := e.cfg.Location()
-	groups := facts.Group(level, grain, from, loc)
+	byLevel := facts
+	if ownedByQueue(level) {
+		byLevel = facts.ByQueueOwner(qm)
+		if teams != nil {
+			byLevel = byLevel.OfTeams(teams)
+		}
+	}
+	groups := byLevel.Group(level, grain, from, loc)
 	var teamValues map[groupKey]map[string]metrics.Value
 	if level == metrics.LevelAgent {
-		teams := facts.Group(metrics.LevelTeam, grain, from, loc)
+		teams := facts.ByQueueOwner(qm).Group(metrics.LevelTeam, grain, from, loc)
 		teamValues = make(map[groupKey]map[string]metrics.Value, len(teams))
 		for _, t := range teams {
 			teamValues[groupKey{t.Key, t.PeriodStart.Unix()}] = metrics.Compute(t.Counts, e.cfg)
@@ -132,7 +157,11 @@ func (e *Engine) cards(facts chstore.Facts, level metrics.Level, grain metrics.G
 		if teamValues != nil {
 			opts.TeamValues = teamValues[groupKey{g.Team, g.PeriodStart.Unix()}]
 		}
-		cards = append(cards, metrics.Score(metrics.Compute(g.Counts, e.cfg), e.cfg, opts))
+		values := metrics.Compute(g.Counts, e.cfg)
+		if ownedByQueue(level) && qm.Len() == 0 {
+			metrics.Unavailable(values, metrics.NoQueueMapReason)
+		}
+		cards = append(cards, metrics.Score(values, e.cfg, opts))
 	}
 	return cards
 }
@@ -184,9 +213,13 @@ func (e *Engine) Recognition(ctx context.Context, q api.RecognitionQuery) (api.R
 	if err != nil {
 		return api.Recognition{}, outage(err)
 	}
+	qm, err := e.queueMap(ctx)
+	if err != nil {
+		return api.Recognition{}, err
+	}
 	rec := api.Recognition{}
-	rec.Stars, rec.Praise = e.recognise(facts.Between(q.From, q.To), q.From, surveys)
-	rec.WeeklyTrend = e.weeklyTrend(facts, wfrom, q.To)
+	rec.Stars, rec.Praise = e.recognise(facts.Between(q.From, q.To), qm, q.From, surveys)
+	rec.WeeklyTrend = e.weeklyTrend(facts, qm, wfrom, q.To)
 	for y := q.From.In(loc).Year(); y <= q.To.In(loc).Year(); y++ {
 		s, end := metrics.CustomerServiceWeek(y)
 		start := time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, loc)
@@ -200,7 +233,7 @@ func (e *Engine) Recognition(ctx context.Context, q api.RecognitionQuery) (api.R
 				week = append(week, sv)
 			}
 		}
-		wstars, wpraise := e.recognise(facts.Between(start, stop), start, week)
+		wstars, wpraise := e.recognise(facts.Between(start, stop), qm, start, week)
 		rec.CustomerServiceWeeks = append(rec.CustomerServiceWeeks, api.ServiceWeek{Year: y, Start: start, End: stop, Stars: wstars, Praise: wpraise})
 	}
 	return rec, nil
@@ -223,8 +256,8 @@ func (e *Engine) Complaints(ctx context.Context, q api.RecognitionQuery) ([]metr
 
 // weeklyTrend is the org's weekly cards from facts, Customer Service
 // Week marked.
-func (e *Engine) weeklyTrend(facts chstore.Facts, wfrom, to time.Time) []api.TrendPoint {
-	cards := e.cards(facts, metrics.LevelOrg, metrics.GrainWeek, wfrom)
+func (e *Engine) weeklyTrend(facts chstore.Facts, qm metrics.QueueMap, wfrom, to time.Time) []api.TrendPoint {
+	cards := e.cards(facts, qm, metrics.LevelOrg, metrics.GrainWeek, wfrom)
 	metrics.MarkPartial(cards, wfrom, to, e.now(), e.cfg.Location())
 	out := make([]api.TrendPoint, 0, len(cards))
 	for _, c := range cards {
@@ -238,12 +271,12 @@ func (e *Engine) weeklyTrend(facts chstore.Facts, wfrom, to time.Time) []api.Tre
 
 // recognise picks the stars among the agents of facts (one period from
 // from) and the praise among surveys.
-func (e *Engine) recognise(facts chstore.Facts, from time.Time, surveys []metrics.Survey) ([]metrics.Star, []metrics.Survey) {
+func (e *Engine) recognise(facts chstore.Facts, qm metrics.QueueMap, from time.Time, surveys []metrics.Survey) ([]metrics.Star, []metrics.Survey) {
 	byTeam := map[string]metrics.Card{}
-	for _, c := range e.cards(facts, metrics.LevelTeam, "", from) {
+	for _, c := range e.cards(facts, qm, metrics.LevelTeam, "", from) {
 		byTeam[c.Key] = c
 	}
-	stars := metrics.Stars(e.cards(facts, metrics.LevelAgent, "", from), byTeam, e.cfg)
+	stars := metrics.Stars(e.cards(facts, qm, metrics.LevelAgent, "", from), byTeam, e.cfg)
 	praise := metrics.Praise(surveys)
 	if stars == nil {
 		stars = []metrics.Star{}
@@ -406,6 +439,10 @@ func (e *Engine) Snapshot(ctx context.Context, from, to time.Time) (int, error) 
 	if err != nil {
 		return 0, fmt.Errorf("snapshot: %w", err)
 	}
+	qm, err := e.queueMap(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("snapshot: %w", err)
+	}
 	total := 0
 	for _, g := range []metrics.Grain{metrics.GrainDay, metrics.GrainWeek, metrics.GrainMonth} {
 		// Every period wholly inside what was read is complete as of
@@ -417,7 +454,7 @@ func (e *Engine) Snapshot(ctx context.Context, from, to time.Time) (int, error) 
 		pto := metrics.Bucket(wto, g, loc)
 		for _, lv := range metrics.Levels() {
 			var cards []metrics.Card
-			for _, c := range e.cards(facts, lv, g, wfrom) {
+			for _, c := range e.cards(facts, qm, lv, g, wfrom) {
 				if !c.PeriodStart.Before(pfrom) && c.PeriodStart.Before(pto) {
 					cards = append(cards, c)
 				}

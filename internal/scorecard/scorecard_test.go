@@ -48,6 +48,7 @@ func TestEngineOnDemo(t *testing.T) {
 	e, m := demoEngine(t)
 	t.Run("snapshot equals live cards", func(t *testing.T) { testSnapshotEqualsLiveCards(t, e, m) })
 	t.Run("recognition trend marks Customer Service Week", func(t *testing.T) { testRecognitionTrend(t, e, m) })
+	t.Run("demo team and site offered add up to org", func(t *testing.T) { testDemoOfferedAddsUp(t, e, m) })
 }
 
 func testSnapshotEqualsLiveCards(t *testing.T, e *Engine, m *demo.Manifest) {

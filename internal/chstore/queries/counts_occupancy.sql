@@ -1,9 +1,10 @@
 -- counts_occupancy: agent time per business day (and agent, with the roster's team and site) of
 -- the interval's start. Occupied = on contact + after-call work; staffed =
 -- available + on contact + after-call work. Sources that only log
--- logins and pauses (queue_log) give staffed = logged in - break and no
--- occupied time. Agents get their team and site from the roster (latest
--- entry).
+-- logins and pauses (queue_log) give neither: their occupancy is not
+-- available (null), and their logged-in time does not dilute the
+-- occupancy of agents whose states say when they were on contacts.
+-- Agents get their team and site from the roster (latest entry).
 SELECT
     period AS day,
     '' AS queue_of,
@@ -18,9 +19,7 @@ FROM
         agent_id,
         toDate(start, @tz) AS period,
         sumIf(d, state IN ('on_contact', 'acw')) AS occupied,
-        if(sumIf(d, state IN ('available', 'on_contact', 'acw')) > 0,
-           sumIf(d, state IN ('available', 'on_contact', 'acw')),
-           greatest(toInt64(0), sumIf(d, state = 'logged_in') - sumIf(d, state = 'break'))) AS staffed
+        sumIf(d, state IN ('available', 'on_contact', 'acw')) AS staffed
     FROM
     (
         SELECT agent_id, state, start, toInt64(end) - toInt64(start) AS d
