@@ -226,6 +226,9 @@ func (s *Schedule) resolve() error {
 // Monday week is due: the first scheduled weekday and time after the
 // week ended.
 func (s Schedule) Due(week time.Time, loc *time.Location) time.Time {
+	if s.resolve() != nil { // validated by ParseConfig; a literal may be off
+		s.day, s.hour, s.min = time.Monday, 7, 0
+	}
 	end := metrics.Next(week, metrics.GrainWeek, loc)
 	y, m, d := end.In(loc).Date()
 	ahead := (int(s.day) - int(time.Monday) + 7) % 7

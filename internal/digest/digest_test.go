@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { chtest.Main(m) }
 // 2026-11-02, so the trend has weeks before the data (not shown), a first
 // partial week, Customer Service Week 2026 and the DST change.
 const (
-	demoDays = 63
+	demoDays = 60
 	demoEnd  = "2026-11-02"
 )
 
