@@ -62,7 +62,7 @@ func serve(ctx context.Context, e env, st *chstore.Store, cfg metrics.Config, ln
 	}
 	eng := scorecard.New(st, cfg, scorecard.Options{Logger: e.log, Registerer: reg})
 	srv, err := api.New(api.Options{Backend: eng, Config: &cfg, Logger: e.log, Registerer: reg, Gatherer: reg,
-		MaxIngestBytes: o.maxIngest, Pages: newPages(eng, cfg, e)})
+		MaxIngestBytes: o.maxIngest, Pages: newPages(eng, st, cfg, e)})
 	if err != nil {
 		return err
 	}
