@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/servicecard/servicecard/internal/chstore"
@@ -77,5 +79,35 @@ func newSender(st *chstore.Store, cfg metrics.Config, dcfg digest.Config, e env)
 		Mailer: digest.SMTP{Config: dcfg.SMTP, Getenv: e.getenv},
 		Ledger: &digest.Ledger{Conn: st.Conn()},
 		Log:    e.log.With("part", "digest"),
+	}
+}
+
+// writeDemoDigests writes the last full week's executive digest and the
+// demo supervisor's digest under SERVICECARD_HOME/digests (as
+// `digest send --dry-run` does) and prints where; best effort.
+func writeDemoDigests(ctx context.Context, e env, st *chstore.Store, cfg metrics.Config, end time.Time) {
+	dcfg, err := digest.ParseConfig(cfg)
+	if err != nil || len(dcfg.Executive)+len(dcfg.Supervisor) == 0 {
+		dcfg = digest.Config{From: "Service scorecard <scorecards@example.com>",
+			Executive:  []digest.Recipient{{Name: "Demo executive", Email: "executive@example.com"}},
+			Supervisor: []digest.Recipient{{Name: "Demo supervisor", Email: "supervisor@example.com", Teams: []string{demoSupervisorTeam}}}}
+	}
+	out := filepath.Join(homeDir(e), "digests")
+	s := newSender(st, cfg, dcfg, e)
+	s.Now = func() time.Time { return end }
+	week := digest.LastWeek(end, cfg.Location())
+	for _, a := range []digest.Audience{digest.Executive, digest.Supervisor} {
+		res, err := s.Send(ctx, a, week, out)
+		if err != nil {
+			e.log.Warn("demo digest", "audience", a, "err", err)
+			continue
+		}
+		for _, r := range res {
+			for _, f := range r.Files {
+				if strings.HasSuffix(f, ".html") || strings.HasSuffix(f, ".pdf") {
+					fmt.Fprintf(e.stdout, "demo: %s digest for %s: file://%s\n", a, r.Recipient, f)
+				}
+			}
+		}
 	}
 }
