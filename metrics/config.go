@@ -281,8 +281,13 @@ type fileConfig struct {
 		MinScore *float64 `yaml:"min_score"`
 	} `yaml:"recognition"`
 	Tokens []TokenEntry `yaml:"tokens"`
-	Digest *yaml.Node   `yaml:"digest"` // checked by internal/digest
+	Digest *rawSection  `yaml:"digest"` // checked by internal/digest
 }
+
+// rawSection keeps a section another package validates as its YAML node.
+type rawSection struct{ node *yaml.Node }
+
+func (r *rawSection) UnmarshalYAML(n *yaml.Node) error { r.node = n; return nil }
 
 // ParseConfig reads a YAML configuration, applies defaults and validates
 // it. Unknown keys are errors. Every problem is reported, each as a
@@ -370,7 +375,9 @@ func (fc fileConfig) apply(c *Config) {
 		set(&c.Recognition.MinScore, r.MinScore)
 	}
 	c.Tokens = fc.Tokens
-	c.Digest = fc.Digest
+	if fc.Digest != nil {
+		c.Digest = fc.Digest.node
+	}
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
@@ -597,7 +604,7 @@ func unknownKeys(n *yaml.Node, t reflect.Type, path string) []error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t == reflect.TypeFor[yaml.Node]() {
+	if t == reflect.TypeFor[rawSection]() {
 		return nil // a section another package validates
 	}
 	switch n.Kind {
