@@ -62,6 +62,10 @@ type Config struct {
 	// Tokens are left out of JSON, and so of Version: adding a reader does
 	// not change how anything is computed.
 	Tokens []TokenEntry `json:"-" yaml:"tokens"`
+	// Digest is the file's digest section (mail relay, recipients,
+	// schedule) as YAML, validated by internal/digest; nil when absent.
+	// Left out of JSON, and so of Version: mail settings compute nothing.
+	Digest *Section `json:"-" yaml:"digest"`
 
 	loc *time.Location
 }
@@ -221,6 +225,14 @@ func (e *ConfigError) Error() string { return e.Path + ": " + e.Msg }
 
 // Is makes every ConfigError match ErrInvalidConfig.
 func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
+
+// Section is a part of the config file that another package validates,
+// kept as its YAML node. (A *yaml.Node field would be checked against
+// KnownFields all the same; an Unmarshaler is not.)
+type Section struct{ Node *yaml.Node }
+
+// UnmarshalYAML keeps the node.
+func (s *Section) UnmarshalYAML(n *yaml.Node) error { s.Node = n; return nil }
 
 // LoadConfig reads and validates the YAML file at path; an empty path
 // gives Default().

@@ -73,6 +73,7 @@ func runDemo(ctx context.Context, e env) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "demo: %d scorecard snapshot rows for %s to %s (%s)\n", n, m.From.Format(time.DateOnly), m.To.Format(time.DateOnly), cfg.Timezone)
+	writeDemoDigests(ctx, e, st, cfg, m.To)
 	if *loadOnly {
 		return nil
 	}

@@ -53,6 +53,7 @@ var commands = map[string]command{
 	"scorecards": {"compute (backfill) scorecard snapshots: compute --from --to", runScorecards},
 	"dashboards": {"generate Grafana dashboards, or push them to Grafana", runDashboards},
 	"token":      {"print a new API token and its config entry: token new --role R [--teams a,b]", runToken},
+	"digest":     {"send the weekly digests: digest send --audience executive|supervisor [--week YYYY-Www] [--dry-run --out DIR]", runDigest},
 }
 
 // run dispatches to a subcommand; it takes its inputs as arguments so

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"github.com/labstack/echo/v4"
+
 	"github.com/servicecard/servicecard/internal/api"
+	"github.com/servicecard/servicecard/internal/chstore"
+	"github.com/servicecard/servicecard/internal/digest"
 	"github.com/servicecard/servicecard/internal/pages"
 	"github.com/servicecard/servicecard/internal/scorecard"
 	"github.com/servicecard/servicecard/metrics"
@@ -11,15 +15,24 @@ import (
 // and coaching at /coaching, signed in with a config token at /login.
 // Sessions are signed with a key made per process, so a restart signs
 // everybody out.
-func newPages(eng *scorecard.Engine, cfg metrics.Config, e env) api.Pages {
+func newPages(eng *scorecard.Engine, st *chstore.Store, cfg metrics.Config, e env) api.Pages {
 	p, err := pages.New(pages.Options{Source: eng, Config: &cfg, Logger: e.log})
 	if err != nil {
 		// Only a programming error (no engine, a broken template) gets
 		// here: serve the API without the pages rather than not at all.
 		e.log.Error("built-in pages disabled", "err", err)
-		return nil
+		return &digest.NotesHandler{Source: eng, Directory: digest.StoreDirectory{Conn: st.Conn()}, Config: &cfg}
 	}
-	return p
+	return both{p, &digest.NotesHandler{Source: eng, Directory: digest.StoreDirectory{Conn: st.Conn()}, Config: &cfg}}
+}
+
+// both registers the pages and the thank-you notes route
+// (GET /api/v1/notes, internal/digest).
+type both [2]api.Pages
+
+func (b both) Register(add func(method, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc)) {
+	b[0].Register(add)
+	b[1].Register(add)
 }
 
 // The engine also lists complaints, which the coaching page shows.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/servicecard/servicecard/internal/api"
 	"github.com/servicecard/servicecard/internal/chstore"
+	"github.com/servicecard/servicecard/internal/digest"
 	"github.com/servicecard/servicecard/internal/scorecard"
 	"github.com/servicecard/servicecard/metrics"
 )
@@ -31,6 +32,9 @@ func runServe(ctx context.Context, e env) error {
 	cfg, err := loadConfig(e)
 	if err != nil {
 		return err
+	}
+	if _, err := digest.ParseConfig(cfg); err != nil {
+		return fmt.Errorf("config: %w", err)
 	}
 	st, cleanup, err := openStore(ctx, e, false)
 	if err != nil {
@@ -64,7 +68,7 @@ func serve(ctx context.Context, e env, st *chstore.Store, cfg metrics.Config, ln
 		return err
 	}
 	srv, err := api.New(api.Options{Backend: eng, Config: &cfg, Logger: e.log, Registerer: reg, Gatherer: reg,
-		MaxIngestBytes: o.maxIngest, BodyTimeout: o.bodyTimeout, Pages: newPages(eng, cfg, e), AgentKeys: keys})
+		MaxIngestBytes: o.maxIngest, BodyTimeout: o.bodyTimeout, Pages: newPages(eng, st, cfg, e), AgentKeys: keys})
 	if err != nil {
 		return err
 	}
@@ -76,6 +80,11 @@ func serve(ctx context.Context, e env, st *chstore.Store, cfg metrics.Config, ln
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return srv.Run(gctx, ln) })
 	g.Go(func() error { return eng.RunSnapshots(gctx, o.every, o.lookback) })
+	if dcfg, err := digest.ParseConfig(cfg); err == nil && dcfg.Enabled() {
+		// The weekly digests, once per recipient and week (digest_sends).
+		s := newSender(st, cfg, dcfg, e)
+		g.Go(func() error { return s.Run(gctx, time.Minute) })
+	}
 	return g.Wait()
 }
 
