@@ -37,6 +37,9 @@ type Options struct {
 	StartTimeout time.Duration
 	// Stderr receives the server's own console output (default: discarded).
 	Stderr *os.File
+	// Extra is XML added inside the server's <yandex> configuration
+	// (remote_servers, macros, zookeeper: see internal/chcluster).
+	Extra string
 }
 
 // Server is a running ClickHouse server.
@@ -89,7 +92,7 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 		}
 		ports = append(ports, p)
 	}
-	if err := writeConfig(s.Dir, ports[0], ports[1], ports[2]); err != nil {
+	if err := writeConfig(s.Dir, ports[0], ports[1], ports[2], opt.Extra); err != nil {
 		return nil, err
 	}
 	s.Addr = fmt.Sprintf("127.0.0.1:%d", ports[0])
@@ -246,6 +249,7 @@ var configTmpl = template.Must(template.New("config").Parse(`<?xml version="1.0"
         <table>query_log</table>
         <flush_interval_milliseconds>1000</flush_interval_milliseconds>
     </query_log>
+{{.Extra}}
 </yandex>
 `))
 
@@ -273,14 +277,14 @@ const usersXML = `<?xml version="1.0"?>
 </yandex>
 `
 
-func writeConfig(dir string, tcp, http, inter int) error {
+func writeConfig(dir string, tcp, http, inter int, extra string) error {
 	for _, sub := range []string{"log", "data", "tmp", "user_files", "format_schemas"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return fmt.Errorf("chserver: %w", err)
 		}
 	}
 	var b strings.Builder
-	if err := configTmpl.Execute(&b, map[string]any{"Dir": dir, "TCP": tcp, "HTTP": http, "Inter": inter}); err != nil {
+	if err := configTmpl.Execute(&b, map[string]any{"Dir": dir, "TCP": tcp, "HTTP": http, "Inter": inter, "Extra": extra}); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "config.xml"), []byte(b.String()), 0o644); err != nil {
@@ -291,3 +295,6 @@ func writeConfig(dir string, tcp, http, inter int) error {
 	}
 	return nil
 }
+
+// FreePort returns a loopback TCP port free at the time of the call.
+func FreePort() (int, error) { return freePort() }
