@@ -32,6 +32,12 @@ var ErrNoZooKeeper = errors.New("chcluster: ZooKeeper not found (install it: apt
 // zooJar is where Debian's zookeeper package puts the server.
 const zooJar = "/usr/share/java/zookeeper.jar"
 
+// ProfileSettings are the settings the servicecard user's profile needs
+// on a cluster (see chstore's cluster mode): IN and JOIN over Distributed
+// tables run GLOBAL, and every query prefers the first live replica.
+const ProfileSettings = `<distributed_product_mode>global</distributed_product_mode>
+            <load_balancing>in_order</load_balancing>`
+
 // Options configure a cluster. The zero value is 2 shards × 2 replicas.
 type Options struct {
 	Shards, Replicas int
@@ -108,6 +114,9 @@ func Start(ctx context.Context, opt Options) (*Cluster, error) {
 					Dir:   filepath.Join(dir, fmt.Sprintf("s%d-r%d", s+1, r+1)),
 					Port:  ports[s][r],
 					Extra: extra,
+					// What a clustered servicecard needs of its profile
+					// (clickhouse-go cannot send string settings to 18.16).
+					Profile: ProfileSettings,
 				})
 				if err != nil {
 					errs <- fmt.Errorf("chcluster: shard %d replica %d: %w", s+1, r+1, err)

@@ -40,6 +40,8 @@ type Options struct {
 	// Extra is XML added inside the server's <yandex> configuration
 	// (remote_servers, macros, zookeeper: see internal/chcluster).
 	Extra string
+	// Profile is XML added to the default user's settings profile.
+	Profile string
 }
 
 // Server is a running ClickHouse server.
@@ -92,7 +94,7 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 		}
 		ports = append(ports, p)
 	}
-	if err := writeConfig(s.Dir, ports[0], ports[1], ports[2], opt.Extra); err != nil {
+	if err := writeConfig(s.Dir, ports[0], ports[1], ports[2], opt.Extra, opt.Profile); err != nil {
 		return nil, err
 	}
 	s.Addr = fmt.Sprintf("127.0.0.1:%d", ports[0])
@@ -259,6 +261,7 @@ const usersXML = `<?xml version="1.0"?>
         <default>
             <max_memory_usage>4000000000</max_memory_usage>
             <log_queries>1</log_queries>
+            %s
         </default>
         <readonly>
             <readonly>1</readonly>
@@ -277,7 +280,7 @@ const usersXML = `<?xml version="1.0"?>
 </yandex>
 `
 
-func writeConfig(dir string, tcp, http, inter int, extra string) error {
+func writeConfig(dir string, tcp, http, inter int, extra, profile string) error {
 	for _, sub := range []string{"log", "data", "tmp", "user_files", "format_schemas"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return fmt.Errorf("chserver: %w", err)
@@ -290,7 +293,7 @@ func writeConfig(dir string, tcp, http, inter int, extra string) error {
 	if err := os.WriteFile(filepath.Join(dir, "config.xml"), []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("chserver: write config: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "users.xml"), []byte(usersXML), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "users.xml"), []byte(fmt.Sprintf(usersXML, profile)), 0o644); err != nil {
 		return fmt.Errorf("chserver: write users: %w", err)
 	}
 	return nil

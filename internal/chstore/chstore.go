@@ -92,6 +92,14 @@ type Options struct {
 	// while the flushes of one lane run one at a time. More lanes help
 	// when ClickHouse has cores to spare: each lane makes its own parts.
 	Lanes int
+	// Cluster, when set, names the ClickHouse cluster (remote_servers) the
+	// database lives on: migrations create replicated tables under
+	// Distributed ones (cluster.go), and writers serialize their
+	// read-before-write through ZooKeeper.
+	Cluster string
+	// ZooKeeper lists the host:port of the cluster's ZooKeeper or
+	// ClickHouse Keeper; a clustered store that writes needs it.
+	ZooKeeper []string
 }
 
 // Store is a ClickHouse database holding servicecard's tables. It is safe
@@ -110,6 +118,12 @@ type Store struct {
 	surveyLocks  []sync.Mutex
 
 	lastVersion atomic.Uint64
+
+	// Cluster mode: the cluster, the replicas a write must reach (all of
+	// a shard's) and the cross-process write lock.
+	cluster string
+	quorum  int
+	zkLock  *writeLock
 }
 
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -154,8 +168,19 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if !identifier.MatchString(db) {
 		return nil, fmt.Errorf("%w: %q", ErrBadDatabase, db)
 	}
+	if opt.Cluster != "" {
+		if !identifier.MatchString(opt.Cluster) {
+			return nil, fmt.Errorf("chstore: cluster name %q is not an identifier", opt.Cluster)
+		}
+		if copt.Settings == nil {
+			copt.Settings = clickhouse.Settings{}
+		}
+		for k, v := range clusterSettings {
+			copt.Settings[k] = v
+		}
+	}
 	if db != "default" {
-		if err := createDatabase(ctx, *copt, db); err != nil {
+		if err := createDatabase(ctx, *copt, db, opt.Cluster); err != nil {
 			return nil, err
 		}
 	}
@@ -177,19 +202,29 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		contactLocks: make([]sync.Mutex, opt.Lanes),
 		surveyLocks:  make([]sync.Mutex, opt.Lanes),
 	}
-	s.log.Debug("connected to clickhouse", "database", db, "version", v.String())
+	if opt.Cluster != "" {
+		if err := s.openCluster(ctx); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	s.log.Debug("connected to clickhouse", "database", db, "version", v.String(), "cluster", opt.Cluster)
 	return s, nil
 }
 
 // createDatabase connects to the default database to create db.
-func createDatabase(ctx context.Context, copt clickhouse.Options, db string) error {
+func createDatabase(ctx context.Context, copt clickhouse.Options, db, cluster string) error {
 	copt.Auth.Database = "default"
 	conn, err := clickhouse.Open(&copt)
 	if err != nil {
 		return fmt.Errorf("chstore: connect: %w", err)
 	}
 	defer conn.Close()
-	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db); err != nil {
+	q := "CREATE DATABASE IF NOT EXISTS " + db
+	if cluster != "" {
+		q += " ON CLUSTER " + cluster
+	}
+	if err := conn.Exec(ctx, q); err != nil {
 		return fmt.Errorf("chstore: create database %s: %w", db, err)
 	}
 	return nil
@@ -215,6 +250,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the connection.
 func (s *Store) Close() error {
+	s.zkLock.close()
 	return s.conn.Close()
 }
 
