@@ -220,6 +220,12 @@ func createDatabase(ctx context.Context, copt clickhouse.Options, db, cluster st
 		return fmt.Errorf("chstore: connect: %w", err)
 	}
 	defer conn.Close()
+	// Distributed DDL waits for every node: skip it when the database is
+	// there already (a store opening while a replica is down).
+	var n uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM system.databases WHERE name = ?", db).Scan(&n); err == nil && n > 0 {
+		return nil
+	}
 	q := "CREATE DATABASE IF NOT EXISTS " + db
 	if cluster != "" {
 		q += " ON CLUSTER " + cluster
