@@ -113,6 +113,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	var tables map[string]bool
 	if s.cluster != "" {
+		// Distributed DDL waits for every node: a migrated database runs
+		// none, so a process can start while a replica is down.
+		if ok, err := s.Migrated(ctx); err == nil && ok {
+			return nil
+		}
 		ms, tables, err = s.clusterMigrations(ms)
 		if err != nil {
 			return err
