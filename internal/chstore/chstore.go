@@ -30,11 +30,13 @@
 //
 // Flushes of one table are serialized inside one process, per lane: a key
 // always maps to the same lane (Options.Lanes, default 1), so the
-// read-before-write cannot race itself there. Two processes loading the
-// same keys at the same moment can each miss the other's rows and leave
-// both live: run one ingest worker per ClickHouse database, or load a
-// given source from one place. The next load of such a key heals it
-// (every live row it finds is cancelled).
+// read-before-write cannot race itself there. In cluster mode a flush
+// also holds a ZooKeeper lock shared by every process (lock.go) and
+// writes with a quorum of every replica (cluster.go), so processes on any
+// host take turns and each lookup sees the previous flushes. On a single
+// server two processes loading the same keys at the same moment can still
+// each miss the other's rows; the next load of such a key heals it (every
+// live row it finds is cancelled).
 //
 // # Writing
 //
@@ -204,6 +206,12 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	if opt.Cluster != "" {
 		if err := s.openCluster(ctx); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	} else if len(opt.ZooKeeper) > 0 {
+		// One server, several writer processes: the same lock.
+		if s.zkLock, err = openWriteLock(opt.ZooKeeper, db, s.log); err != nil {
 			conn.Close()
 			return nil, err
 		}
