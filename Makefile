@@ -4,10 +4,14 @@ SHELL := /bin/bash
 SQLLOG := $(CURDIR)/.cache/sqllog
 GO ?= go
 
-.PHONY: deps demo test test-go compat bench fuzz build dashboards
+.PHONY: deps deps-cluster demo test test-cluster test-go compat bench fuzz build dashboards
 
 deps:
 	@scripts/deps.sh
+
+## deps-cluster: deps plus Debian's zookeeper (Java), which only the cluster tests need
+deps-cluster:
+	@scripts/deps.sh --cluster
 
 build:
 	$(GO) build -o bin/servicecard ./cmd/servicecard
@@ -21,6 +25,11 @@ test: deps
 	rm -rf $(SQLLOG) && mkdir -p $(SQLLOG)
 	SERVICECARD_SQL_LOG=$(SQLLOG) $(GO) test -count=1 -timeout 20m ./...
 	node tools/chcompat/replay.js $(SQLLOG)
+
+## test-cluster: the cluster tests (internal/chcluster, build tag cluster) on a throwaway
+## ZooKeeper + 2 shards x 2 replicas of ClickHouse 18.16 on loopback
+test-cluster: deps-cluster
+	$(GO) test -tags cluster -count=1 -timeout 15m ./internal/chcluster/
 
 ## bench: ingest, scorecard, API throughput and export benchmarks beside clickhouse-client, printed as tables
 ## (BENCH_ARGS passes flags, e.g. BENCH_ARGS="-tables scorecard -sizes 1000000 -reps 10"; see go run ./internal/bench -h)

@@ -2,7 +2,9 @@
 # Installs what servicecard's demo and tests need on a fresh Debian machine
 # with Go: Debian's ClickHouse server and client (18.16), Chromium (page
 # tests), and the chDB npm package (ClickHouse 26, for the compatibility
-# replay). Idempotent: installs only what is missing.
+# replay). Idempotent: installs only what is missing. With --cluster (make
+# test-cluster) also Debian's zookeeper (and the Java runtime it pulls in,
+# about 250 MB), which `make test` and `make demo` do not need.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +16,9 @@ command -v clickhouse-server >/dev/null 2>&1 || command -v clickhouse >/dev/null
 command -v clickhouse-client >/dev/null 2>&1 || command -v clickhouse >/dev/null 2>&1 || need+=(clickhouse-client)
 if [ "${1:-}" != "--no-browser" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fi
+if [ "${1:-}" = "--cluster" ]; then
+  { [ -f /usr/share/java/zookeeper.jar ] && command -v java >/dev/null 2>&1; } || need+=(zookeeper)
 fi
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then

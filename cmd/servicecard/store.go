@@ -35,7 +35,9 @@ func openStore(ctx context.Context, e env, local bool) (*chstore.Store, func(), 
 		cleanup()
 		return nil, nil, fmt.Errorf("SERVICECARD_AGENT_KEY_SECRET: want at least %d bytes, got %d", auth.MinSecretBytes, len(secret))
 	}
-	st, err := chstore.Open(ctx, dsn, chstore.Options{Logger: e.log, AgentKeySecret: secret})
+	opt := storeOptions(e)
+	opt.AgentKeySecret = secret
+	st, err := chstore.Open(ctx, dsn, opt)
 	if err != nil {
 		cleanup()
 		return nil, nil, fmt.Errorf("connect to ClickHouse (%s): %w", redact(dsn), err)
@@ -46,6 +48,19 @@ func openStore(ctx context.Context, e env, local bool) (*chstore.Store, func(), 
 		return nil, nil, fmt.Errorf("migrate: %w", err)
 	}
 	return st, func() { st.Close(); cleanup() }, nil
+}
+
+// storeOptions reads cluster mode from the environment:
+// SERVICECARD_CLICKHOUSE_CLUSTER names the cluster, SERVICECARD_ZOOKEEPER
+// (host:port, comma separated) its ZooKeeper or Keeper for the write lock.
+func storeOptions(e env) chstore.Options {
+	opt := chstore.Options{Logger: e.log, Cluster: strings.TrimSpace(e.getenv("SERVICECARD_CLICKHOUSE_CLUSTER"))}
+	for _, z := range strings.Split(e.getenv("SERVICECARD_ZOOKEEPER"), ",") {
+		if z = strings.TrimSpace(z); z != "" {
+			opt.ZooKeeper = append(opt.ZooKeeper, z)
+		}
+	}
+	return opt
 }
 
 // localServer starts the demo's own ClickHouse with its data kept under

@@ -40,6 +40,11 @@ type Options struct {
 	// Users is XML added inside users.xml's <users> element: more users,
 	// such as a read-only one limited to some databases.
 	Users string
+	// Extra is XML added inside the server's <yandex> configuration
+	// (remote_servers, macros, zookeeper: see internal/chcluster).
+	Extra string
+	// Profile is XML added to the default user's settings profile.
+	Profile string
 }
 
 // Server is a running ClickHouse server.
@@ -92,7 +97,7 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 		}
 		ports = append(ports, p)
 	}
-	if err := writeConfig(s.Dir, ports[0], ports[1], ports[2], opt.Users); err != nil {
+	if err := writeConfig(s.Dir, ports[0], ports[1], ports[2], opt.Users, opt.Extra, opt.Profile); err != nil {
 		return nil, err
 	}
 	s.Addr = fmt.Sprintf("127.0.0.1:%d", ports[0])
@@ -249,6 +254,7 @@ var configTmpl = template.Must(template.New("config").Parse(`<?xml version="1.0"
         <table>query_log</table>
         <flush_interval_milliseconds>1000</flush_interval_milliseconds>
     </query_log>
+{{.Extra}}
 </yandex>
 `))
 
@@ -258,6 +264,7 @@ const usersXML = `<?xml version="1.0"?>
         <default>
             <max_memory_usage>4000000000</max_memory_usage>
             <log_queries>1</log_queries>
+            %s
         </default>
         <readonly>
             <readonly>1</readonly>
@@ -276,22 +283,25 @@ const usersXML = `<?xml version="1.0"?>
 </yandex>
 `
 
-func writeConfig(dir string, tcp, http, inter int, users string) error {
+func writeConfig(dir string, tcp, http, inter int, users, extra, profile string) error {
 	for _, sub := range []string{"log", "data", "tmp", "user_files", "format_schemas"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return fmt.Errorf("chserver: %w", err)
 		}
 	}
 	var b strings.Builder
-	if err := configTmpl.Execute(&b, map[string]any{"Dir": dir, "TCP": tcp, "HTTP": http, "Inter": inter}); err != nil {
+	if err := configTmpl.Execute(&b, map[string]any{"Dir": dir, "TCP": tcp, "HTTP": http, "Inter": inter, "Extra": extra}); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "config.xml"), []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("chserver: write config: %w", err)
 	}
-	ux := strings.Replace(usersXML, "    </users>", users+"\n    </users>", 1)
+	ux := strings.Replace(fmt.Sprintf(usersXML, profile), "    </users>", users+"\n    </users>", 1)
 	if err := os.WriteFile(filepath.Join(dir, "users.xml"), []byte(ux), 0o644); err != nil {
 		return fmt.Errorf("chserver: write users: %w", err)
 	}
 	return nil
 }
+
+// FreePort returns a loopback TCP port free at the time of the call.
+func FreePort() (int, error) { return freePort() }

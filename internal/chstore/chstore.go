@@ -30,11 +30,13 @@
 //
 // Flushes of one table are serialized inside one process, per lane: a key
 // always maps to the same lane (Options.Lanes, default 1), so the
-// read-before-write cannot race itself there. Two processes loading the
-// same keys at the same moment can each miss the other's rows and leave
-// both live: run one ingest worker per ClickHouse database, or load a
-// given source from one place. The next load of such a key heals it
-// (every live row it finds is cancelled).
+// read-before-write cannot race itself there. In cluster mode a flush
+// also holds a ZooKeeper lock shared by every process (lock.go) and
+// writes with a quorum of every replica (cluster.go), so processes on any
+// host take turns and each lookup sees the previous flushes. On a single
+// server two processes loading the same keys at the same moment can still
+// each miss the other's rows; the next load of such a key heals it (every
+// live row it finds is cancelled).
 //
 // # Writing
 //
@@ -96,6 +98,14 @@ type Options struct {
 	// while the flushes of one lane run one at a time. More lanes help
 	// when ClickHouse has cores to spare: each lane makes its own parts.
 	Lanes int
+	// Cluster, when set, names the ClickHouse cluster (remote_servers) the
+	// database lives on: migrations create replicated tables under
+	// Distributed ones (cluster.go), and writers serialize their
+	// read-before-write through ZooKeeper.
+	Cluster string
+	// ZooKeeper lists the host:port of the cluster's ZooKeeper or
+	// ClickHouse Keeper; a clustered store that writes needs it.
+	ZooKeeper []string
 }
 
 // Store is a ClickHouse database holding servicecard's tables. It is safe
@@ -116,6 +126,11 @@ type Store struct {
 	lastVersion atomic.Uint64
 
 	keys agentKeys // see agentkeys.go
+	// Cluster mode: the cluster, the replicas a write must reach (all of
+	// a shard's) and the cross-process write lock.
+	cluster string
+	quorum  int
+	zkLock  *writeLock
 }
 
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -160,8 +175,19 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if !identifier.MatchString(db) {
 		return nil, fmt.Errorf("%w: %q", ErrBadDatabase, db)
 	}
+	if opt.Cluster != "" {
+		if !identifier.MatchString(opt.Cluster) {
+			return nil, fmt.Errorf("chstore: cluster name %q is not an identifier", opt.Cluster)
+		}
+		if copt.Settings == nil {
+			copt.Settings = clickhouse.Settings{}
+		}
+		for k, v := range clusterSettings {
+			copt.Settings[k] = v
+		}
+	}
 	if db != "default" {
-		if err := createDatabase(ctx, *copt, db); err != nil {
+		if err := createDatabase(ctx, *copt, db, opt.Cluster); err != nil {
 			return nil, err
 		}
 	}
@@ -183,19 +209,41 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		contactLocks: make([]sync.Mutex, opt.Lanes),
 		surveyLocks:  make([]sync.Mutex, opt.Lanes),
 	}
-	s.log.Debug("connected to clickhouse", "database", db, "version", v.String())
+	if opt.Cluster != "" {
+		if err := s.openCluster(ctx); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	} else if len(opt.ZooKeeper) > 0 {
+		// One server, several writer processes: the same lock.
+		if s.zkLock, err = openWriteLock(opt.ZooKeeper, db, s.log); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
+	s.log.Debug("connected to clickhouse", "database", db, "version", v.String(), "cluster", opt.Cluster)
 	return s, nil
 }
 
 // createDatabase connects to the default database to create db.
-func createDatabase(ctx context.Context, copt clickhouse.Options, db string) error {
+func createDatabase(ctx context.Context, copt clickhouse.Options, db, cluster string) error {
 	copt.Auth.Database = "default"
 	conn, err := clickhouse.Open(&copt)
 	if err != nil {
 		return fmt.Errorf("chstore: connect: %w", err)
 	}
 	defer conn.Close()
-	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+db); err != nil {
+	// Distributed DDL waits for every node: skip it when the database is
+	// there already (a store opening while a replica is down).
+	var n uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM system.databases WHERE name = ?", db).Scan(&n); err == nil && n > 0 {
+		return nil
+	}
+	q := "CREATE DATABASE IF NOT EXISTS " + db
+	if cluster != "" {
+		q += " ON CLUSTER " + cluster
+	}
+	if err := conn.Exec(ctx, q); err != nil {
 		return fmt.Errorf("chstore: create database %s: %w", db, err)
 	}
 	return nil
@@ -221,6 +269,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the connection.
 func (s *Store) Close() error {
+	s.zkLock.close()
 	return s.conn.Close()
 }
 

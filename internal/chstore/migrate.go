@@ -111,8 +111,28 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.conn.Exec(ctx, createMigrationsTable); err != nil {
-		return fmt.Errorf("chstore: create schema_migrations: %w", err)
+	var tables map[string]bool
+	if s.cluster != "" {
+		// Distributed DDL waits for every node: a migrated database runs
+		// none, so a process can start while a replica is down.
+		if ok, err := s.Migrated(ctx); err == nil && ok {
+			return nil
+		}
+		ms, tables, err = s.clusterMigrations(ms)
+		if err != nil {
+			return err
+		}
+	}
+	create := []string{createMigrationsTable}
+	if s.cluster != "" {
+		if create, err = clusterStatements(createMigrationsTable, s.database, s.cluster, tables); err != nil {
+			return err
+		}
+	}
+	for _, st := range create {
+		if err := s.conn.Exec(ctx, st); err != nil {
+			return fmt.Errorf("chstore: create schema_migrations: %w", err)
+		}
 	}
 	done, err := s.appliedMigrations(ctx)
 	if err != nil {
@@ -179,6 +199,28 @@ func (s *Store) appliedMigrations(ctx context.Context) (map[uint32]bool, error) 
 		return nil, fmt.Errorf("chstore: read schema_migrations: %w", err)
 	}
 	return done, nil
+}
+
+// clusterMigrations rewrites the migrations for cluster mode (cluster.go).
+func (s *Store) clusterMigrations(ms []migration) ([]migration, map[string]bool, error) {
+	var all []string
+	for _, m := range ms {
+		all = append(all, m.statements...)
+	}
+	all = append(all, createMigrationsTable)
+	tables := clusterTables(all)
+	out := make([]migration, len(ms))
+	for i, m := range ms {
+		out[i] = migration{version: m.version, name: m.name}
+		for j, st := range m.statements {
+			sts, err := clusterStatements(st, s.database, s.cluster, tables)
+			if err != nil {
+				return nil, nil, fmt.Errorf("chstore: migration %04d_%s statement %d in cluster mode: %w", m.version, m.name, j+1, err)
+			}
+			out[i].statements = append(out[i].statements, sts...)
+		}
+	}
+	return out, tables, nil
 }
 
 // Migrated reports whether every migration this binary knows has been

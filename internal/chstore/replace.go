@@ -121,9 +121,16 @@ func (t *replacing[R]) insertSQL() string {
 // lookupSQL reads every stored row (cancel rows included) of the keys
 // sent in the external table lookup_keys. PREWHERE reads only the key
 // columns of the rows that do not match, so looking up new keys is cheap.
-func (t *replacing[R]) lookupSQL() string {
+func (t *replacing[R]) lookupSQL(global bool) string {
+	in := " IN "
+	if global {
+		// On a cluster the keys (an external table of this query) must be
+		// shipped to the shards: a plain IN would read each shard's own
+		// empty lookup_keys.
+		in = " GLOBAL IN "
+	}
 	return "SELECT " + strings.Join(t.columns, ", ") + " FROM " + t.table +
-		" PREWHERE (source, " + t.keyCol + ") IN (SELECT source, id FROM lookup_keys)"
+		" PREWHERE (source, " + t.keyCol + ")" + in + "(SELECT source, id FROM lookup_keys)"
 }
 
 // laneScratch is what one lane of a writer reuses from flush to flush.
@@ -149,6 +156,12 @@ const lookupChunk = 32768
 func (t *replacing[R]) write(ctx context.Context, s *Store, lane int, in rowCols[R], sc *laneScratch[R], ingestedAt time.Time, batchID string) (superseded int, err error) {
 	t.locks[lane].Lock()
 	defer t.locks[lane].Unlock()
+	unlock, err := s.zkLock.lock(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
+	ctx = s.writeContext(ctx)
 
 	start := time.Now()
 	n := in.rows()
@@ -424,7 +437,7 @@ func (t *replacing[R]) lookupKeys(ctx context.Context, s *Store, keys *keyList, 
 	if _, err := blk.Columns[1].Append(keys.id); err != nil {
 		return fmt.Errorf("chstore: lookup %s: %w", t.table, err)
 	}
-	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), t.lookupSQL())
+	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), t.lookupSQL(s.cluster != ""))
 	if err != nil {
 		return fmt.Errorf("chstore: lookup %s: %w", t.table, err)
 	}
