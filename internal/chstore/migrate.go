@@ -19,6 +19,8 @@ import (
 // transactional, so a migration that stopped half-way is simply run again.
 // A migration is recorded in schema_migrations after all its statements
 // succeeded. Never edit an applied migration: add the next number.
+// `{database}` in a statement stands for the store's database, for the
+// audience databases beside it (e.g. {database}_executive).
 //
 //go:embed migrations/*.sql
 var migrationFS embed.FS
@@ -118,13 +120,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var db string
+	if err := s.conn.QueryRow(ctx, "SELECT currentDatabase()").Scan(&db); err != nil {
+		return fmt.Errorf("chstore: current database: %w", err)
+	}
 	for _, m := range ms {
 		if done[m.version] {
 			continue
 		}
 		start := time.Now()
 		for i, st := range m.statements {
-			if err := s.conn.Exec(ctx, st); err != nil {
+			if err := s.conn.Exec(ctx, expandDatabase(st, db)); err != nil {
 				return fmt.Errorf("chstore: migration %04d_%s statement %d: %w", m.version, m.name, i+1, err)
 			}
 		}
@@ -134,6 +140,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 		s.log.Info("applied migration", "version", m.version, "name", m.name, "duration", time.Since(start))
 	}
 	return nil
+}
+
+// expandDatabase puts the store's database in for `{database}`.
+func expandDatabase(st, db string) string {
+	return strings.ReplaceAll(st, "{database}", db)
 }
 
 func (s *Store) recordMigration(ctx context.Context, m migration) error {
