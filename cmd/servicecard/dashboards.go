@@ -22,6 +22,7 @@ func runDashboards(ctx context.Context, e env) error {
 	out := fs.String("out", "deploy/grafana/dashboards", "directory the dashboards are written to (generate)")
 	url := fs.String("grafana", "", "Grafana base URL, e.g. http://localhost:3000 (push)")
 	token := fs.String("token", "", "Grafana server admin user:password, or a service-account token (push; default: GRAFANA_TOKEN)")
+	only := fs.String("folders", "", "push only these folder directories, comma-separated, e.g. executive,supervisor (push; default: all)")
 	chHost := fs.String("clickhouse-host", "clickhouse", "ClickHouse host as Grafana reaches it, for the audience data sources (push)")
 	chPort := fs.Int("clickhouse-port", 9000, "ClickHouse native port as Grafana reaches it (push)")
 	chDB := fs.String("clickhouse-database", "servicecard", "servicecard's ClickHouse database; executives read DATABASE_executive (push)")
@@ -56,6 +57,20 @@ func runDashboards(ctx context.Context, e env) error {
 	auth := *token
 	if auth == "" {
 		auth = e.getenv("GRAFANA_TOKEN")
+	}
+	if *only != "" {
+		keep := map[string]bool{}
+		for _, d := range strings.Split(*only, ",") {
+			keep[strings.TrimSpace(d)] = true
+		}
+		for n := range files {
+			if !keep[strings.SplitN(n, "/", 2)[0]] {
+				delete(files, n)
+			}
+		}
+		if len(files) == 0 {
+			return usageError{fmt.Errorf("dashboards push: --folders %q matches no dashboard", *only)}
+		}
 	}
 	target := dashboards.ClickHouseTarget{Host: *chHost, Port: *chPort, Database: *chDB, Passwords: map[string]string{}}
 	for _, f := range dashboards.Folders() {
