@@ -46,7 +46,6 @@ func grafanaDir(t *testing.T) string {
 
 const (
 	gfAdmin   = "admin:admin"
-	chPass    = "test-password"
 	demoDays  = "120"
 	shotWidth = "1400,1000"
 )
@@ -109,13 +108,11 @@ func (g *grafana) api(t *testing.T, org int, method, route string, in, out any) 
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode == 200 {
-		if err := json.Unmarshal(b, out); err != nil {
+	if out != nil {
+		// A failed query answers 400 with the error inside its results.
+		if err := json.Unmarshal(b, out); err != nil && resp.StatusCode == 200 {
 			t.Fatalf("%s %s: %v: %s", method, route, err, b)
 		}
-	}
-	if resp.StatusCode != 200 && out != nil {
-		t.Logf("%s %s: %s %s", method, route, resp.Status, tail(string(b), 500))
 	}
 	return resp.StatusCode
 }
@@ -209,48 +206,6 @@ func TestRealGrafana(t *testing.T) {
 		g.stop()
 	}
 	t.Logf("make test-grafana body took %s", time.Since(start).Round(time.Second))
-}
-
-// installGrafanaUsers puts deploy/clickhouse/users.d/grafana.xml on the
-// test server, adapted to 18.16 and the test database: literal passwords,
-// no <constraints> (18.16 refuses the setting; it lets a readonly=1 user
-// set max_execution_time anyway), database names of the test.
-func installGrafanaUsers(t *testing.T, db string) {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot, "deploy", "clickhouse", "users.d", "grafana.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := regexp.MustCompile(`<password from_env="[A-Z_]+"/>`).ReplaceAllString(string(b), "<password>"+chPass+"</password>")
-	s = regexp.MustCompile(`(?s)\s*<constraints>.*?</constraints>`).ReplaceAllString(s, "")
-	s = strings.ReplaceAll(s, "<database>servicecard_executive</database>", "<database>"+db+"_executive</database>")
-	s = strings.ReplaceAll(s, "<database>servicecard</database>", "<database>"+db+"</database>")
-	d := filepath.Join(chtest.Server().Dir, "users.d")
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(d, "grafana.xml"), []byte(s), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// The server reloads users.d on its own within seconds.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		_, err := chClient(t, "grafana_ops", "SELECT 1")
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("grafana users not loaded: %v", err)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-}
-
-// chClient runs q as user over the HTTP-less native client binary.
-func chClient(t *testing.T, user, q string) (string, error) {
-	host, port := splitAddr(t, chtest.Server().Addr)
-	out, err := exec.Command("clickhouse-client", "--host", host, "--port", port, "--user", user, "--password", chPass, "-q", q).CombinedOutput()
-	return string(out), err
 }
 
 // provisioningOverlay copies deploy/grafana/provisioning for this
@@ -368,13 +323,6 @@ func str(v any) string           { s, _ := v.(string); return s }
 func sqlQuote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
-func splitAddr(t *testing.T, a string) (string, string) {
-	h, p, ok := strings.Cut(a, ":")
-	if !ok {
-		t.Fatalf("address %q", a)
-	}
-	return h, p
-}
 
 // substitute puts the variables in as Grafana's frontend does.
 func substitute(sql string, vars map[string]string) string {
@@ -412,12 +360,12 @@ func (g *grafana) dsQuery(t *testing.T, org int, from, to string, target map[str
 		} `json:"results"`
 	}
 	st := g.api(t, org, "POST", "/api/ds/query", map[string]any{"from": from, "to": to, "queries": []any{q}}, &res)
-	if st != 200 {
-		return 0, fmt.Errorf("status %d", st)
-	}
 	r := res.Results[str(target["refId"])]
 	if r.Error != "" {
 		return 0, fmt.Errorf("%s", r.Error)
+	}
+	if st != 200 {
+		return 0, fmt.Errorf("status %d", st)
 	}
 	n := 0
 	for _, f := range r.Frames {
