@@ -46,7 +46,7 @@ func grafanaDir(t *testing.T) string {
 
 const (
 	gfAdmin   = "admin:admin"
-	demoDays  = "120"
+	demoDays  = "70"
 	shotWidth = "1400,1000"
 )
 
@@ -56,11 +56,59 @@ type grafana struct {
 	pid       int
 }
 
+// grafanaCache is where start.sh unpacks the build for these tests
+// (GRAFANA_CACHE): .cache/grafana-test in the repository, kept between runs.
+func grafanaCache() string {
+	root, _ := filepath.Abs(repoRoot)
+	return filepath.Join(root, ".cache", "grafana-test")
+}
+
+// coreManifests are the plugin.json files of Grafana's core panels and
+// data sources the dashboards use. The build ships the frontend code of
+// every core plugin but none of these manifests (public/app/plugins is
+// missing), so its server lists no panel and every panel would read
+// "Panel plugin not found"; writing them into the unpacked copy restores
+// what a release carries.
+var coreManifests = map[string]string{
+	"panel/stat":            `{"type":"panel","name":"Stat","id":"stat"}`,
+	"panel/timeseries":      `{"type":"panel","name":"Time series","id":"timeseries"}`,
+	"panel/table":           `{"type":"panel","name":"Table","id":"table"}`,
+	"panel/text":            `{"type":"panel","name":"Text","id":"text"}`,
+	"datasource/grafana":    `{"type":"datasource","name":"-- Grafana --","id":"grafana","builtIn":true,"annotations":true,"metrics":true,"backend":true}`,
+	"datasource/prometheus": `{"type":"datasource","name":"Prometheus","id":"prometheus","metrics":true,"annotations":true,"alerting":true,"backend":true}`,
+}
+
+// prepareGrafanaHome unpacks the build into grafanaCache (through a first
+// start.sh run) and adds the core plugin manifests it lacks.
+func prepareGrafanaHome(t *testing.T, dir, tmp string) {
+	t.Helper()
+	homes, _ := filepath.Glob(filepath.Join(grafanaCache(), "*", "bin", "grafana"))
+	if len(homes) == 0 {
+		g := startGrafana(t, dir, emptyProvisioning(t, tmp), filepath.Join(tmp, "grafana-unpack"))
+		g.stop()
+		homes, _ = filepath.Glob(filepath.Join(grafanaCache(), "*", "bin", "grafana"))
+		if len(homes) == 0 {
+			t.Fatalf("start.sh unpacked no bin/grafana under %s", grafanaCache())
+		}
+	}
+	home := filepath.Dir(filepath.Dir(homes[0]))
+	for p, manifest := range coreManifests {
+		f := filepath.Join(home, "public", "app", "plugins", filepath.FromSlash(p), "plugin.json")
+		if _, err := os.Stat(f); err == nil {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		write(t, f, manifest+"\n")
+	}
+}
+
 func startGrafana(t *testing.T, dir, prov, data string, env ...string) *grafana {
 	t.Helper()
 	port := freeTCPPort(t)
 	cmd := exec.Command(filepath.Join(dir, "start.sh"), strconv.Itoa(port), prov, data)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), "GRAFANA_CACHE="+grafanaCache()), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -141,6 +189,7 @@ func TestRealGrafana(t *testing.T) {
 
 	// ClickHouse: the Grafana users of deploy/ on the package's server,
 	// a migrated database holding the demo center.
+	prepareGrafanaHome(t, dir, tmp)
 	dsn := chtest.NewDatabase(t)
 	db := dsn[strings.LastIndex(dsn, "/")+1:]
 	installGrafanaUsers(t, db)
