@@ -47,7 +47,7 @@ func grafanaDir(t *testing.T) string {
 const (
 	gfAdmin   = "admin:admin"
 	demoDays  = "70"
-	shotWidth = "1400,1000"
+	shotWidth = "1400,2400"
 )
 
 // grafana is one running Grafana.
@@ -192,12 +192,12 @@ func TestRealGrafana(t *testing.T) {
 	prepareGrafanaHome(t, dir, tmp)
 	dsn := chtest.NewDatabase(t)
 	db := dsn[strings.LastIndex(dsn, "/")+1:]
-	installGrafanaUsers(t, db)
 	bin := filepath.Join(tmp, "servicecard")
 	run(t, root, nil, "go", "build", "-o", bin, "./cmd/servicecard")
 	env := []string{"SERVICECARD_CLICKHOUSE_DSN=" + dsn, "SERVICECARD_CONFIG=" + filepath.Join(root, "deploy", "servicecard.example.yaml"),
 		"SERVICECARD_HOME=" + filepath.Join(tmp, "home")}
 	run(t, root, env, bin, "migrate")
+	installGrafanaUsers(t, db)
 	run(t, root, env, bin, "demo", "--load-only", "--days", demoDays, "--dir", filepath.Join(tmp, "demo"))
 	t.Logf("demo loaded into %s in %s", db, time.Since(start).Round(time.Second))
 
