@@ -53,9 +53,10 @@ func installGrafanaUsers(t *testing.T, db string) {
 }
 
 // chClient runs q as user over the HTTP-less native client binary.
-func chClient(t *testing.T, user, q string) (string, error) {
+func chClient(t *testing.T, user, q string, args ...string) (string, error) {
 	host, port := splitAddr(t, chtest.Server().Addr)
-	out, err := exec.Command("clickhouse-client", "--host", host, "--port", port, "--user", user, "--password", chPass, "-q", q).CombinedOutput()
+	args = append([]string{"--host", host, "--port", port, "--user", user, "--password", chPass, "-q", q}, args...)
+	out, err := exec.Command("clickhouse-client", args...).CombinedOutput()
 	return string(out), err
 }
 
@@ -115,8 +116,8 @@ func TestAudienceUsers(t *testing.T) {
 			t.Errorf("executive user ran %q: %s", q, out)
 		}
 	}
-	sup := func(q string) (string, error) { return chClient(t, "grafana_supervisor", q) }
-	if out, err := sup("SELECT count() FROM " + db + ".scorecards WHERE level = 'agent'"); err != nil || strings.TrimSpace(out) != "2" {
+	sup := func(q string) (string, error) { return chClient(t, "grafana_supervisor", q, "-d", db) }
+	if out, err := sup("SELECT count() FROM scorecards WHERE level = 'agent'"); err != nil || strings.TrimSpace(out) != "2" {
 		t.Errorf("supervisor agent rows: %q, %v; want 2", out, err)
 	}
 	if out, err := sup("INSERT INTO " + db + ".scorecards (level, key) VALUES ('agent', 'x')"); err == nil {

@@ -138,7 +138,7 @@ ORDER BY time`, in.Name, ext.Name, ext.Name, join([]string{periodTime, mv(in.ID)
 func (g *generator) compareTable() *panel {
 	cols := []string{"name", "period", "score"}
 	items := []string{"key AS name", fmt.Sprintf(`concat(toString(period_start), if(%[1]s > %[2]s,
-        concat(' (partial: ', toString(%[2]s - period_start), ' of ', toString(%[1]s - period_start), ' days)'), '')) AS period`, periodEnd, g.today()), "score"}
+        concat(' partial ', toString(%[2]s - period_start), '/', toString(%[1]s - period_start), 'd'), '')) AS period`, periodEnd, g.today()), "score"}
 	var overrides []override
 	for _, m := range g.goalMetrics(metrics.FamilyExternal) {
 		if m.ID != metrics.IDNPS && m.ID != metrics.IDCSAT {
@@ -148,7 +148,7 @@ func (g *generator) compareTable() *panel {
 		items = append(items, mv(m.ID)+" AS "+m.ID, intervalText(m)+" AS "+iv)
 		cols = append(cols, m.ID, iv)
 		overrides = append(overrides, byName(m.ID, metricProps(m, true)...),
-			byName(iv, prop("displayName", m.Name+" 95% interval, answers")))
+			byName(iv, prop("displayName", m.Name+" 95%, n")))
 	}
 	for _, id := range []string{metrics.IDAHT, metrics.IDServiceLevel} {
 		m := g.kpi(id)
@@ -173,7 +173,7 @@ WHERE level IN ('site', 'team', 'queue') AND level = ${level:sqlstring} AND grai
   )
 ORDER BY score DESC`, join(items)), cols...)
 	p := tablePanel("Scorecards by ${level}, latest ${grain}",
-		"Latest period in the range; a period not over yet is marked partial. Survey metrics carry their 95% interval and the number of answers: below the minimum a survey metric is not scored.", 24, 10, q)
+		"Latest period in the range; a period not over yet is marked \"partial 4/7d\" (days elapsed of the period). Survey metrics carry their 95% interval and the number of answers: below the minimum a survey metric is not scored.", 24, 10, q)
 	p.overrides = append(p.overrides, byName("score", prop("displayName", "Score"), prop("decimals", 0), prop("min", 0), prop("max", 100),
 		prop("thresholds", scoreThresholds()), prop("custom.cellOptions", map[string]any{"type": "color-background"})))
 	p.overrides = append(p.overrides, byName("name", prop("displayName", "${level}")), byName("period", prop("displayName", "Period")))
@@ -181,7 +181,7 @@ ORDER BY score DESC`, join(items)), cols...)
 	return p
 }
 
-// intervalText is "24 to 38, 412 answers" for a survey metric's stored
+// intervalText is "24–38 n=412" for a survey metric's stored
 // interval and sample, with "too few" below its minimum.
 func intervalText(m metrics.Metric) string {
 	scale, suffix := "", ""
@@ -193,8 +193,8 @@ func intervalText(m metrics.Metric) string {
 	}
 	n := mn(m.ID)
 	return fmt.Sprintf(`if(%[1]s = 0, 'no answers', concat(
-        if(isNull(%[2]s), '', concat(%[3]s, '%[5]s to ', %[4]s, '%[5]s, ')),
-        toString(%[1]s), ' answers', if(%[1]s < %[6]d, ' (too few)', '')))`,
+        if(isNull(%[2]s), '', concat(%[3]s, '%[5]s–', %[4]s, '%[5]s ')),
+        'n=', toString(%[1]s), if(%[1]s < %[6]d, ' too few', '')))`,
 		n, mlow(m.ID), bound(mlow(m.ID)), bound(mhigh(m.ID)), suffix, m.MinN)
 }
 
