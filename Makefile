@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SQLLOG := $(CURDIR)/.cache/sqllog
 GO ?= go
 
-.PHONY: deps deps-cluster demo test test-cluster test-go compat bench fuzz build dashboards
+.PHONY: deps deps-cluster demo test test-cluster test-grafana test-go compat bench fuzz build dashboards
 
 deps:
 	@scripts/deps.sh
@@ -30,6 +30,21 @@ test: deps
 ## ZooKeeper + 2 shards x 2 replicas of ClickHouse 18.16 on loopback
 test-cluster: deps-cluster
 	$(GO) test -tags cluster -count=1 -timeout 15m ./internal/chcluster/
+
+## test-grafana: the dashboards in a real Grafana (provisioning, every query, push permissions,
+## screenshots). Looks for a Grafana build with the ClickHouse plugin (a directory with start.sh)
+## in $SERVICECARD_GRAFANA or ../shared/grafana; without one it says so and skips.
+## SERVICECARD_GRAFANA_SCREENSHOTS=DIR keeps the screenshots.
+GRAFANA_DIR := $(or $(SERVICECARD_GRAFANA),$(abspath $(CURDIR)/../shared/grafana))
+test-grafana: deps
+	@if [ ! -x "$(GRAFANA_DIR)/start.sh" ]; then \
+	  echo "test-grafana: no Grafana build at $(GRAFANA_DIR) (start.sh missing)."; \
+	  echo "test-grafana: set SERVICECARD_GRAFANA to a directory whose start.sh PORT PROVISIONING_DIR DATA_DIR"; \
+	  echo "test-grafana: starts Grafana with the grafana-clickhouse-datasource plugin (see deploy/README.md, 'Testing in a real Grafana')."; \
+	  echo "test-grafana: skipped"; \
+	else \
+	  SERVICECARD_GRAFANA=$(GRAFANA_DIR) $(GO) test -tags grafana -count=1 -timeout 15m -run '^TestRealGrafana$$' -v ./dashboards; \
+	fi
 
 ## bench: ingest, scorecard, API throughput and export benchmarks beside clickhouse-client, printed as tables
 ## (BENCH_ARGS passes flags, e.g. BENCH_ARGS="-tables scorecard -sizes 1000000 -reps 10"; see go run ./internal/bench -h)

@@ -36,11 +36,17 @@ import (
 	"github.com/servicecard/servicecard/metrics"
 )
 
-// Data source uids the dashboards refer to; the provisioning files under
-// deploy/grafana/provisioning/datasources create data sources with them.
+// Data source uids the dashboards refer to. Each audience has its own
+// ClickHouse data source, logging in as a ClickHouse user that may read
+// only what the audience may see (deploy/clickhouse/users.d/grafana.xml).
+// The provisioning files under deploy/grafana/provisioning/datasources
+// create the main organisation's (ClickHouseUID, PrometheusUID); Push
+// creates the executive and supervisor ones in their organisations.
 const (
-	ClickHouseUID = "servicecard-ch"
-	PrometheusUID = "servicecard-prom"
+	ClickHouseUID           = "servicecard-ch"
+	ClickHouseExecutiveUID  = "servicecard-ch-executive"
+	ClickHouseSupervisorUID = "servicecard-ch-supervisor"
+	PrometheusUID           = "servicecard-prom"
 
 	clickHouseType = "grafana-clickhouse-datasource"
 	prometheusType = "prometheus"
@@ -62,6 +68,14 @@ type Folder struct {
 	// Dir names the folder's directory under deploy/grafana/dashboards
 	// and /var/lib/grafana/dashboards.
 	Dir string
+	// Org is the Grafana organisation of an audience that must not share
+	// a data source with the others (Grafana OSS lets every member of an
+	// organisation query its data sources): Push creates it with the
+	// folder's data source. "": the main organisation (provisioned).
+	Org string
+	// ClickHouse is the uid of the ClickHouse data source the folder's
+	// dashboards query; User is the ClickHouse user it logs in as.
+	ClickHouse, User string
 	// Team is the Grafana team given view permission on the folder by
 	// Push; "" leaves the organisation's default permissions.
 	Team string
@@ -72,10 +86,12 @@ type Folder struct {
 // Folders lists the dashboard folders in display order.
 func Folders() []Folder {
 	return []Folder{
-		{UID: "servicecard-executive", Title: "Executive", Dir: "executive", Team: "executives", Executive: true},
-		{UID: "servicecard-supervisors", Title: "Supervisors", Dir: "supervisor", Team: "supervisors"},
-		{UID: "servicecard-quality", Title: "Data quality", Dir: "quality"},
-		{UID: "servicecard-platform", Title: "Platform", Dir: "platform"},
+		{UID: "servicecard-executive", Title: "Executive", Dir: "executive", Org: "servicecard executives",
+			ClickHouse: ClickHouseExecutiveUID, User: "grafana_executive", Team: "executives", Executive: true},
+		{UID: "servicecard-supervisors", Title: "Supervisors", Dir: "supervisor", Org: "servicecard supervisors",
+			ClickHouse: ClickHouseSupervisorUID, User: "grafana_supervisor", Team: "supervisors"},
+		{UID: "servicecard-quality", Title: "Data quality", Dir: "quality", ClickHouse: ClickHouseUID, User: "grafana_ops"},
+		{UID: "servicecard-platform-folder", Title: "Platform", Dir: "platform", ClickHouse: ClickHouseUID, User: "grafana_ops"},
 	}
 }
 
@@ -228,6 +244,27 @@ func (d *dashboard) render() ([]byte, error) {
 	f, ok := folderByDir(d.folder)
 	if !ok {
 		return nil, fmt.Errorf("%w: unknown folder %q", ErrOptions, d.folder)
+	}
+	// Grafana refuses to save a dashboard titled like its folder, or one
+	// whose uid is a folder's (folders are dashboards in its database).
+	if d.title == f.Title {
+		return nil, fmt.Errorf("%w: dashboard %q has its folder's title", ErrOptions, d.title)
+	}
+	for _, o := range Folders() {
+		if o.UID == d.uid {
+			return nil, fmt.Errorf("%w: dashboard uid %q is also folder %s's uid", ErrOptions, d.uid, o.Title)
+		}
+	}
+	// Every ClickHouse query goes to the folder's data source.
+	for _, t := range d.targets() {
+		if t.ds.Type == clickHouseType {
+			t.ds.UID = f.ClickHouse
+		}
+	}
+	for i := range d.vars {
+		if d.vars[i].Type == "query" {
+			d.vars[i].Datasource = dsRef{Type: clickHouseType, UID: f.ClickHouse}
+		}
 	}
 	if f.Executive {
 		for _, t := range d.targets() {

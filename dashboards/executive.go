@@ -82,112 +82,83 @@ func (g *generator) names(f metrics.Family) string {
 }
 
 func (g *generator) orgScoreStat(title, col, desc string) *panel {
-	p := statPanel(title, desc, 6, 5, sqlQuery(formatTable, fmt.Sprintf(`
--- The organisation's %[1]s per period; the stat shows the latest.
+	p := statPanel(title, desc+" The number is the last full ${grain}; the sparkline includes the current, partial one.", 6, 5, sqlQuery(formatTable, fmt.Sprintf(`
+-- The organisation's %[1]s per full period: the stat shows the latest
+-- period that is over (a week of 4 days is not compared with full weeks).
 SELECT %[2]s, %[1]s
 FROM scorecards FINAL
-WHERE %[3]s
-ORDER BY time`, col, periodTime, scorecardsWhere("org")), "time", col))
+WHERE %[3]s AND %[4]s <= %[5]s
+ORDER BY time`, col, periodTime, scorecardsWhere("org"), periodEnd, g.today()), "time", col))
 	p.defaults = fieldDefaults{Unit: "none", Decimals: intp(0), Min: f64(0), Max: f64(100),
 		Color: &fieldColor{Mode: "thresholds"}, Thresholds: scoreThresholds(), NoValue: "no scorecard"}
 	return p
 }
 
+// periodEnd is the day after a scorecards row's period.
+const periodEnd = "multiIf(grain = 'day', period_start + 1, grain = 'month', addMonths(period_start, 1), period_start + 7)"
+
+// today is the current business day.
+func (g *generator) today() string {
+	return fmt.Sprintf("toDate(now(), '%s')", g.tz)
+}
+
 // pairPanel draws an internal metric and a sentiment metric of the
 // organisation on one chart, the sentiment on the right axis, with the
-// sentiment's 95% interval as a band where the method needs only the
-// stored values (CSAT) or the raw answers (NPS).
+// sentiment's stored 95% interval as a shaded band on the same axis.
 func (g *generator) pairPanel(in, ext metrics.Metric) *panel {
-	cols := []string{"time", in.ID, ext.ID}
-	items := []string{periodTime, mv(in.ID) + " AS " + in.ID, mv(ext.ID) + " AS " + ext.ID}
-	var band []string
-	if ext.ID == metrics.IDCSAT {
-		lo, hi := wilson(mv(ext.ID), mn(ext.ID))
-		items = append(items, lo+" AS csat_low", hi+" AS csat_high")
-		cols = append(cols, "csat_low", "csat_high")
-		band = []string{"csat_low", "csat_high"}
-	}
+	lo, hi := ext.ID+"_low", ext.ID+"_high"
 	q := sqlQuery(formatTimeSeries, fmt.Sprintf(`
--- %s and %s of the organisation per period.
+-- %s and %s of the organisation per period, with %s's 95%% interval.
 SELECT
     %s
 FROM scorecards FINAL
 WHERE %s
-ORDER BY time`, in.Name, ext.Name, join(items), scorecardsWhere("org")), cols...)
-	p := timeSeriesPanel(in.Name+" next to "+ext.Name, describe(in)+"\n\n"+describe(ext), 12, 8, q)
-	if ext.ID == metrics.IDNPS {
-		p.targets = append(p.targets, g.orgNPSInterval())
-		band = []string{"nps_low", "nps_high"}
+ORDER BY time`, in.Name, ext.Name, ext.Name, join([]string{periodTime, mv(in.ID) + " AS " + in.ID, mv(ext.ID) + " AS " + ext.ID,
+		mlow(ext.ID) + " AS " + lo, mhigh(ext.ID) + " AS " + hi}), scorecardsWhere("org")), "time", in.ID, ext.ID, lo, hi)
+	p := timeSeriesPanel(in.Name+" next to "+ext.Name, describe(in)+"\n\n"+describe(ext)+"\n\nThe shaded band is "+ext.Name+"'s 95% interval.", 12, 8, q)
+	right := func(extra ...property) []property {
+		return append(append(scaleProps(ext), prop("custom.axisPlacement", "right"), prop("custom.axisLabel", ext.Name)), extra...)
 	}
+	hide := prop("custom.hideFrom", map[string]bool{"legend": true, "tooltip": false, "viz": false})
 	p.overrides = append(p.overrides,
 		byName(in.ID, append(metricProps(in, false), prop("custom.axisPlacement", "left"), prop("custom.axisLabel", in.Name))...),
 		byName(ext.ID, append(metricProps(ext, false), prop("custom.axisPlacement", "right"), prop("custom.axisLabel", ext.Name))...),
+		byName(lo, right(prop("displayName", ext.Name+" 95% low"), prop("custom.lineWidth", 0), prop("color", map[string]any{"mode": "fixed", "fixedColor": "transparent"}), hide)...),
+		byName(hi, right(prop("displayName", ext.Name+" 95% high"), prop("custom.lineWidth", 0), prop("color", map[string]any{"mode": "fixed", "fixedColor": "orange"}),
+			prop("custom.fillBelowTo", ext.Name+" 95% low"), prop("custom.fillOpacity", 20), hide)...),
 	)
-	if band != nil {
-		unit := grafanaUnit(ext.Unit)
-		p.overrides = append(p.overrides,
-			byName(band[0], prop("displayName", ext.Name+" 95% low"), prop("unit", unit), prop("custom.axisPlacement", "right"),
-				prop("custom.lineWidth", 0), prop("custom.hideFrom", map[string]bool{"legend": true, "tooltip": false, "viz": false})),
-			byName(band[1], prop("displayName", ext.Name+" 95% high"), prop("unit", unit), prop("custom.axisPlacement", "right"),
-				prop("custom.lineWidth", 0), prop("custom.fillBelowTo", ext.Name+" 95% low"), prop("custom.fillOpacity", 15),
-				prop("custom.hideFrom", map[string]bool{"legend": true, "tooltip": false, "viz": false})),
-		)
-	}
 	return p
 }
 
-// orgNPSInterval computes the organisation's NPS interval per period from
-// the raw answers: the organisation counts every response (DESIGN.md
-// section 2), so no attribution is involved.
-func (g *generator) orgNPSInterval() *target {
-	lo, hi := npsInterval("promoters", "detractors", "answers")
-	return sqlQuery(formatTimeSeries, fmt.Sprintf(`
--- 95%% adjusted-Wald interval of the organisation's NPS per period, from every answer.
-SELECT
-    toDateTime(period, 'UTC') AS time,
-    %s AS nps_low,
-    %s AS nps_high
-FROM
-(
-    SELECT
-        %s AS period,
-        count() AS answers,
-        countIf(nps >= 9) AS promoters,
-        countIf(nps <= 6) AS detractors
-    FROM surveys FINAL
-    WHERE sign = 1 AND isNotNull(nps) AND $__timeFilter(responded_at)
-    GROUP BY period
-)
-ORDER BY time`, lo, hi, g.grainDay("responded_at")), "time", "nps_low", "nps_high")
-}
-
-// compareTable lists the latest period of every site, team or queue: the
-// scores, every scored metric, and the samples behind the survey metrics
-// with CSAT's interval, so a small team's number is read with its n.
+// compareTable lists the latest period of every site, team or queue with
+// a few numbers, each read with its sample and interval: the score, the
+// survey metrics with their 95% interval and answers, handle time and
+// service level with the contacts behind them. A period that is not over
+// says so.
 func (g *generator) compareTable() *panel {
-	cols := []string{"name", "period", "score", "internal", "external"}
-	items := []string{"key AS name", "period_start AS period", "score", "internal", "external"}
+	cols := []string{"name", "period", "score"}
+	items := []string{"key AS name", fmt.Sprintf(`concat(toString(period_start), if(%[1]s > %[2]s,
+        concat(' partial ', toString(%[2]s - period_start), '/', toString(%[1]s - period_start), 'd'), '')) AS period`, periodEnd, g.today()), "score"}
 	var overrides []override
-	for _, m := range append(g.goalMetrics(metrics.FamilyInternal), g.goalMetrics(metrics.FamilyExternal)...) {
-		items = append(items, mv(m.ID)+" AS "+m.ID)
-		cols = append(cols, m.ID)
-		overrides = append(overrides, byName(m.ID, metricProps(m, true)...))
-		if m.Family == metrics.FamilyExternal {
-			n := m.ID + "_n"
-			items = append(items, mn(m.ID)+" AS "+n)
-			cols = append(cols, n)
-			overrides = append(overrides, byName(n, prop("displayName", m.Name+" answers"), prop("unit", "short"),
-				prop("thresholds", minNThresholds(m.MinN)), prop("custom.cellOptions", map[string]any{"type": "color-text"})))
+	for _, m := range g.goalMetrics(metrics.FamilyExternal) {
+		if m.ID != metrics.IDNPS && m.ID != metrics.IDCSAT {
+			continue
 		}
-		if m.ID == metrics.IDCSAT {
-			lo, hi := wilson(mv(m.ID), mn(m.ID))
-			items = append(items, lo+" AS csat_low", hi+" AS csat_high")
-			cols = append(cols, "csat_low", "csat_high")
-			overrides = append(overrides,
-				byName("csat_low", prop("displayName", m.Name+" 95% low"), prop("unit", "percentunit")),
-				byName("csat_high", prop("displayName", m.Name+" 95% high"), prop("unit", "percentunit")))
-		}
+		iv := m.ID + "_interval"
+		items = append(items, mv(m.ID)+" AS "+m.ID, intervalText(m)+" AS "+iv)
+		cols = append(cols, m.ID, iv)
+		overrides = append(overrides, byName(m.ID, metricProps(m, true)...),
+			byName(iv, prop("displayName", m.Name+" 95%, n")))
 	}
+	for _, id := range []string{metrics.IDAHT, metrics.IDServiceLevel} {
+		m := g.kpi(id)
+		items = append(items, mv(id)+" AS "+id)
+		cols = append(cols, id)
+		overrides = append(overrides, byName(id, metricProps(m, true)...))
+	}
+	items = append(items, mn(metrics.IDAHT)+" AS handled")
+	cols = append(cols, "handled")
+	overrides = append(overrides, byName("handled", prop("displayName", "Handled contacts"), prop("unit", "short")))
 	q := sqlQuery(formatTable, fmt.Sprintf(`
 -- Latest period in the range of every site, team or queue (never agents).
 SELECT
@@ -202,15 +173,29 @@ WHERE level IN ('site', 'team', 'queue') AND level = ${level:sqlstring} AND grai
   )
 ORDER BY score DESC`, join(items)), cols...)
 	p := tablePanel("Scorecards by ${level}, latest ${grain}",
-		"Latest period in the range. Answers columns are the survey samples: below the minimum (orange) a survey metric is not scored. CSAT carries its 95% Wilson interval.", 24, 10, q)
-	for _, c := range []string{"score", "internal", "external"} {
-		title := strings.ToUpper(c[:1]) + c[1:]
-		p.overrides = append(p.overrides, byName(c, prop("displayName", title), prop("decimals", 0), prop("min", 0), prop("max", 100),
-			prop("thresholds", scoreThresholds()), prop("custom.cellOptions", map[string]any{"type": "color-background"})))
-	}
-	p.overrides = append(p.overrides, byName("name", prop("displayName", "${level}")), byName("period", prop("unit", "time:YYYY-MM-DD")))
+		"Latest period in the range; a period not over yet is marked \"partial 4/7d\" (days elapsed of the period). Survey metrics carry their 95% interval and the number of answers: below the minimum a survey metric is not scored.", 24, 10, q)
+	p.overrides = append(p.overrides, byName("score", prop("displayName", "Score"), prop("decimals", 0), prop("min", 0), prop("max", 100),
+		prop("thresholds", scoreThresholds()), prop("custom.cellOptions", map[string]any{"type": "color-background"})))
+	p.overrides = append(p.overrides, byName("name", prop("displayName", "${level}")), byName("period", prop("displayName", "Period")))
 	p.overrides = append(p.overrides, overrides...)
 	return p
+}
+
+// intervalText is "24–38 n=412" for a survey metric's stored
+// interval and sample, with "too few" below its minimum.
+func intervalText(m metrics.Metric) string {
+	scale, suffix := "", ""
+	if m.Unit == metrics.UnitRatio {
+		scale, suffix = " * 100", "%"
+	}
+	bound := func(v string) string {
+		return fmt.Sprintf("toString(round(%s%s))", v, scale)
+	}
+	n := mn(m.ID)
+	return fmt.Sprintf(`if(%[1]s = 0, 'no answers', concat(
+        if(isNull(%[2]s), '', concat(%[3]s, '%[5]s–', %[4]s, '%[5]s ')),
+        'n=', toString(%[1]s), if(%[1]s < %[6]d, ' too few', '')))`,
+		n, mlow(m.ID), bound(mlow(m.ID)), bound(mhigh(m.ID)), suffix, m.MinN)
 }
 
 // minNThresholds colours a sample size orange below the minimum.

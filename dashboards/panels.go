@@ -18,7 +18,7 @@ const (
 
 // pluginVersion is the ClickHouse data source plugin the compose stack
 // installs and the targets are written for.
-const pluginVersion = "4.10.1"
+const pluginVersion = "4.11.2"
 
 var metricID = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
@@ -305,11 +305,16 @@ func textPanel(title string, w, h int, markdown string) *panel {
 
 // Catalog-driven field settings.
 
+// durationUnit is Grafana's "Duration (hh:mm:ss)" unit for seconds.
+const durationUnit = "dthms"
+
 // grafanaUnit maps a catalog unit to a Grafana unit id.
 func grafanaUnit(u metrics.Unit) string {
 	switch u {
 	case metrics.UnitSeconds:
-		return "s"
+		// Durations read as h:mm:ss ("00:06:12"): unit "s" with 0
+		// decimals rounds every handle time to whole minutes.
+		return durationUnit
 	case metrics.UnitRatio:
 		return "percentunit"
 	case metrics.UnitCount:
@@ -388,13 +393,7 @@ func formatValue(m metrics.Metric, v float64) string {
 
 // metricProps are the field properties of a metric column.
 func metricProps(m metrics.Metric, table bool) []property {
-	props := []property{prop("displayName", m.Name), prop("unit", grafanaUnit(m.Unit))}
-	if lo, hi := bounds(m.Unit); lo != nil {
-		props = append(props, prop("min", *lo), prop("max", *hi))
-	}
-	if m.Unit == metrics.UnitSeconds || m.Unit == metrics.UnitNPS {
-		props = append(props, prop("decimals", 0))
-	}
+	props := append([]property{prop("displayName", m.Name)}, scaleProps(m)...)
 	if m.Target != nil {
 		props = append(props, prop("thresholds", thresholds(m)))
 		if table {
@@ -404,11 +403,25 @@ func metricProps(m metrics.Metric, table bool) []property {
 	return props
 }
 
+// scaleProps are the properties that decide which axis a series of m's
+// unit is drawn on: a band series carries them too, else Grafana gives it
+// an axis of its own.
+func scaleProps(m metrics.Metric) []property {
+	props := []property{prop("unit", grafanaUnit(m.Unit))}
+	if lo, hi := bounds(m.Unit); lo != nil {
+		props = append(props, prop("min", *lo), prop("max", *hi))
+	}
+	if m.Unit == metrics.UnitNPS {
+		props = append(props, prop("decimals", 0))
+	}
+	return props
+}
+
 // metricDefaults are the field defaults of a panel showing one metric.
 func metricDefaults(m metrics.Metric) fieldDefaults {
 	d := fieldDefaults{Unit: grafanaUnit(m.Unit), Thresholds: thresholds(m), Color: &fieldColor{Mode: "thresholds"}}
 	d.Min, d.Max = bounds(m.Unit)
-	if m.Unit == metrics.UnitSeconds || m.Unit == metrics.UnitNPS {
+	if m.Unit == metrics.UnitNPS {
 		d.Decimals = intp(0)
 	}
 	return d

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +27,9 @@ type fakeGrafana struct {
 	dashboards   []savedDashboard
 	permissions  map[string][]map[string]any // folder uid -> items
 	unauthorized int
+	orgs         map[string]int            // name -> id
+	datasources  map[string]map[string]any // org id/uid -> body
+	events       []string                  // "perm <folder uid>", "dash <uid>", in order
 }
 
 type savedDashboard struct {
@@ -34,10 +39,11 @@ type savedDashboard struct {
 }
 
 func newFakeGrafana(token string) (*fakeGrafana, *httptest.Server) {
-	g := &fakeGrafana{token: token, permissions: map[string][]map[string]any{}}
+	g := &fakeGrafana{token: token, permissions: map[string][]map[string]any{}, orgs: map[string]int{"Main Org.": 1},
+		datasources: map[string]map[string]any{}}
 	// Pre-existing: the Platform folder, a team whose name contains
 	// "executives" (search matches substrings) and the executives team.
-	g.folders = append(g.folders, map[string]any{"id": 7, "uid": "servicecard-platform", "title": "Platform"})
+	g.folders = append(g.folders, map[string]any{"id": 7, "uid": "servicecard-platform-folder", "title": "Platform"})
 	g.teams = append(g.teams, map[string]any{"id": 3, "name": "executives-emea"}, map[string]any{"id": 4, "name": "executives"})
 	mux := http.NewServeMux()
 	reply := func(w http.ResponseWriter, v any) {
@@ -47,6 +53,46 @@ func newFakeGrafana(token string) (*fakeGrafana, *httptest.Server) {
 	mux.HandleFunc("GET /api/folders", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, g.folders)
 	})
+	mux.HandleFunc("GET /api/folders/{uid}", func(w http.ResponseWriter, r *http.Request) {
+		for _, f := range g.folders {
+			if f["uid"] == r.PathValue("uid") {
+				reply(w, f)
+				return
+			}
+		}
+		w.WriteHeader(http.StatusNotFound)
+		reply(w, map[string]string{"message": "folder not found"})
+	})
+	mux.HandleFunc("GET /api/orgs/name/{name}", func(w http.ResponseWriter, r *http.Request) {
+		if id, ok := g.orgs[r.PathValue("name")]; ok {
+			reply(w, map[string]any{"id": id, "name": r.PathValue("name")})
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+		reply(w, map[string]string{"message": "organization not found"})
+	})
+	mux.HandleFunc("POST /api/orgs", func(w http.ResponseWriter, r *http.Request) {
+		var o struct{ Name string }
+		_ = json.NewDecoder(r.Body).Decode(&o)
+		g.orgs[o.Name] = 1 + len(g.orgs)
+		reply(w, map[string]any{"orgId": g.orgs[o.Name], "message": "Organization created"})
+	})
+	mux.HandleFunc("GET /api/datasources/uid/{uid}", func(w http.ResponseWriter, r *http.Request) {
+		if ds, ok := g.datasources[r.Header.Get("X-Grafana-Org-Id")+"/"+r.PathValue("uid")]; ok {
+			reply(w, ds)
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+		reply(w, map[string]string{"message": "Data source not found"})
+	})
+	saveDS := func(w http.ResponseWriter, r *http.Request) {
+		var ds map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&ds)
+		g.datasources[r.Header.Get("X-Grafana-Org-Id")+"/"+ds["uid"].(string)] = ds
+		reply(w, map[string]any{"message": "Datasource saved"})
+	}
+	mux.HandleFunc("POST /api/datasources", saveDS)
+	mux.HandleFunc("PUT /api/datasources/uid/{uid}", saveDS)
 	mux.HandleFunc("POST /api/folders", func(w http.ResponseWriter, r *http.Request) {
 		var f struct{ UID, Title string }
 		if err := json.NewDecoder(r.Body).Decode(&f); err != nil || f.UID == "" || f.Title == "" {
@@ -67,6 +113,7 @@ func newFakeGrafana(token string) (*fakeGrafana, *httptest.Server) {
 			return
 		}
 		g.dashboards = append(g.dashboards, d)
+		g.events = append(g.events, fmt.Sprint("dash ", d.Dashboard["uid"]))
 		reply(w, map[string]any{"id": len(g.dashboards), "uid": d.Dashboard["uid"], "status": "success", "version": 1, "url": "/d/x"})
 	})
 	mux.HandleFunc("GET /api/teams/search", func(w http.ResponseWriter, r *http.Request) {
@@ -98,12 +145,13 @@ func newFakeGrafana(token string) (*fakeGrafana, *httptest.Server) {
 			return
 		}
 		g.permissions[r.PathValue("uid")] = body.Items
+		g.events = append(g.events, "perm "+r.PathValue("uid"))
 		reply(w, map[string]string{"message": "Folder permissions updated"})
 	})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
-		if r.Header.Get("Authorization") != "Bearer "+g.token {
+		if user, pass, ok := r.BasicAuth(); r.Header.Get("Authorization") != "Bearer "+g.token && (!ok || user+":"+pass != g.token) {
 			g.unauthorized++
 			w.WriteHeader(http.StatusUnauthorized)
 			reply(w, map[string]string{"message": "Unauthorized"})
@@ -115,12 +163,14 @@ func newFakeGrafana(token string) (*fakeGrafana, *httptest.Server) {
 }
 
 func TestPush(t *testing.T) {
-	g, srv := newFakeGrafana("glsa_test")
+	g, srv := newFakeGrafana("admin:secret")
 	defer srv.Close()
 	files := generate(t, Options{})
 	ctx := context.Background()
+	opt := PushOptions{ClickHouse: ClickHouseTarget{Host: "ch", Port: 9440, Database: "sc",
+		Passwords: map[string]string{"grafana_executive": "pe", "grafana_supervisor": "ps"}}}
 	for run := 0; run < 2; run++ {
-		if err := Push(ctx, srv.URL, "glsa_test", files, PushOptions{}); err != nil {
+		if err := Push(ctx, srv.URL, "admin:secret", files, opt); err != nil {
 			t.Fatalf("push %d: %v", run, err)
 		}
 	}
@@ -142,7 +192,7 @@ func TestPush(t *testing.T) {
 			"servicecard-exec":         "servicecard-executive",
 			"servicecard-coaching":     "servicecard-supervisors",
 			"servicecard-data-quality": "servicecard-quality",
-			"servicecard-platform":     "servicecard-platform",
+			"servicecard-platform":     "servicecard-platform-folder",
 		}
 		if len(g.dashboards) != 2*len(want) {
 			t.Fatalf("%d dashboards saved, want %d", len(g.dashboards), 2*len(want))
@@ -179,12 +229,61 @@ func TestPush(t *testing.T) {
 				t.Errorf("%s permissions %v, want team %s (id %v) with View (1)", folder, items, team, teamID[team])
 			}
 		}
-		for _, folder := range []string{"servicecard-quality", "servicecard-platform"} {
+		for _, folder := range []string{"servicecard-quality", "servicecard-platform-folder"} {
 			if _, ok := g.permissions[folder]; ok {
 				t.Errorf("%s permissions changed", folder)
 			}
 		}
 	})
+}
+
+// TestPushRestrictsBeforeSaving: a team folder's permission is set before
+// any of its dashboards is saved, so a push stopped in between leaves
+// nothing open (issue 9, item 1).
+func TestPushRestrictsBeforeSaving(t *testing.T) {
+	g, srv := newFakeGrafana("admin:secret")
+	defer srv.Close()
+	if err := Push(context.Background(), srv.URL, "admin:secret", generate(t, Options{}), PushOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, pair := range [][2]string{{"servicecard-executive", "servicecard-exec"}, {"servicecard-supervisors", "servicecard-coaching"}} {
+		perm, dash := slices.Index(g.events, "perm "+pair[0]), slices.Index(g.events, "dash "+pair[1])
+		if perm < 0 || dash < 0 || perm > dash {
+			t.Errorf("events %v: want %q before %q", g.events, "perm "+pair[0], "dash "+pair[1])
+		}
+	}
+}
+
+// TestPushAudienceOrganisations: executives and supervisors get an
+// organisation each, with one ClickHouse data source logging in as their
+// own user; the executive one reads the executive database.
+func TestPushAudienceOrganisations(t *testing.T) {
+	g, srv := newFakeGrafana("admin:secret")
+	defer srv.Close()
+	opt := PushOptions{ClickHouse: ClickHouseTarget{Host: "ch", Port: 9440, Database: "sc",
+		Passwords: map[string]string{"grafana_executive": "pe", "grafana_supervisor": "ps"}}}
+	if err := Push(context.Background(), srv.URL, "admin:secret", generate(t, Options{}), opt); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ org, uid, user, db, pass string }{
+		{"servicecard executives", ClickHouseExecutiveUID, "grafana_executive", "sc_executive", "pe"},
+		{"servicecard supervisors", ClickHouseSupervisorUID, "grafana_supervisor", "sc", "ps"},
+	} {
+		id, ok := g.orgs[c.org]
+		if !ok || id == 1 {
+			t.Errorf("organisation %q: id %d", c.org, id)
+			continue
+		}
+		ds := g.datasources[fmt.Sprint(id)+"/"+c.uid]
+		jd, _ := ds["jsonData"].(map[string]any)
+		sj, _ := ds["secureJsonData"].(map[string]any)
+		if jd["username"] != c.user || jd["defaultDatabase"] != c.db || jd["host"] != "ch" || jd["port"] != float64(9440) || sj["password"] != c.pass {
+			t.Errorf("%s data source %v", c.org, ds)
+		}
+	}
+	if len(g.datasources) != 2 {
+		t.Errorf("%d data sources, want 2 (the main organisation's are provisioned)", len(g.datasources))
+	}
 }
 
 func TestPushErrors(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 func (g *generator) quality() *dashboard {
 	d := &dashboard{
 		uid:         "servicecard-data-quality",
-		title:       "Data quality",
+		title:       "servicecard data quality",
 		description: "Ingest volumes and rejects by format, reject reasons, survey response and link rates, and data freshness.",
 		folder:      "quality",
 		tags:        []string{"data-quality", "ingest"},

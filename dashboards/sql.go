@@ -21,6 +21,16 @@ func mv(id string) string {
 	return fmt.Sprintf("if(%s = 0 OR isNaN(metric_values[%s]), NULL, metric_values[%s])", i, i, i)
 }
 
+// mlow and mhigh are the stored 95% interval of metric id in a
+// scorecards row (NULL where the metric has none).
+func mlow(id string) string  { return arrayMetric("metric_low", id) }
+func mhigh(id string) string { return arrayMetric("metric_high", id) }
+
+func arrayMetric(col, id string) string {
+	i := fmt.Sprintf("indexOf(metric_ids, '%s')", id)
+	return fmt.Sprintf("if(%[1]s = 0 OR isNaN(%[2]s[%[1]s]), NULL, %[2]s[%[1]s])", i, col)
+}
+
 // mn is the sample size of metric id in a scorecards row (0 when absent).
 func mn(id string) string {
 	return fmt.Sprintf("metric_n[indexOf(metric_ids, '%s')]", id)
@@ -37,30 +47,6 @@ func scorecardsWhere(level string) string {
 	return fmt.Sprintf("level = '%s' AND grain = ${grain:sqlstring} AND $__dateFilter(period_start)", level)
 }
 
-// wilson returns the bounds of the 95%% Wilson interval of a share p over
-// n answers (the same formula as metrics.Wilson), NULL without answers.
-func wilson(p, n string) (low, high string) {
-	z2 := metrics.Z95 * metrics.Z95
-	den := fmt.Sprintf("(1 + %.6g / %s)", z2, n)
-	center := fmt.Sprintf("(%s + %.6g / %s)", p, z2/2, n)
-	half := fmt.Sprintf("%g * sqrt(%s * (1 - %s) / %s + %.6g / (%s * %s))", metrics.Z95, p, p, n, z2/4, n, n)
-	low = fmt.Sprintf("if(%s = 0, NULL, greatest(0, (%s - %s) / %s))", n, center, half, den)
-	high = fmt.Sprintf("if(%s = 0, NULL, least(1, (%s + %s) / %s))", n, center, half, den)
-	return low, high
-}
-
-// npsInterval returns the bounds of the adjusted-Wald interval of an
-// NPS from counts of promoters, detractors and answers (the formula of
-// metrics.NPSInterval).
-func npsInterval(prom, det, n string) (low, high string) {
-	p := fmt.Sprintf("((%s + 0.75) / (%s + 3))", prom, n)
-	d := fmt.Sprintf("((%s + 0.75) / (%s + 3))", det, n)
-	se := fmt.Sprintf("sqrt((%s + %s - pow(%s - %s, 2)) / (%s + 3))", p, d, p, d, n)
-	low = fmt.Sprintf("if(%s = 0, NULL, greatest(-100, 100 * (%s - %s - %g * %s)))", n, p, d, metrics.Z95, se)
-	high = fmt.Sprintf("if(%s = 0, NULL, least(100, 100 * (%s - %s + %g * %s)))", n, p, d, metrics.Z95, se)
-	return low, high
-}
-
 // worse is the condition "value is past its floor" of a metric with a goal.
 func worse(m metrics.Metric, value string) string {
 	op := "<"
@@ -68,12 +54,6 @@ func worse(m metrics.Metric, value string) string {
 		op = ">"
 	}
 	return fmt.Sprintf("ifNull(%s %s %g, 0)", value, op, *m.Floor)
-}
-
-// grainDay buckets a raw timestamp column into the period of the grain
-// variable in the business zone, as a Date.
-func (g *generator) grainDay(col string) string {
-	return fmt.Sprintf("multiIf(${grain:sqlstring} = 'day', toDate(%[1]s, '%[2]s'), ${grain:sqlstring} = 'month', toStartOfMonth(%[1]s, '%[2]s'), toMonday(%[1]s, '%[2]s'))", col, g.tz)
 }
 
 // day buckets a raw timestamp column into its business day.

@@ -245,7 +245,7 @@ func chQueries(t *testing.T) []chQuery {
 			t.Fatal(err)
 		}
 		for _, tg := range d.targets() {
-			if tg.ds == clickHouse {
+			if tg.ds.Type == clickHouseType {
 				out = append(out, chQuery{where: d.uid + "/" + tg.panel + "/" + tg.refID, sql: tg.sql, columns: tg.columns})
 			}
 		}

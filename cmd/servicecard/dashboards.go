@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/servicecard/servicecard/dashboards"
 )
@@ -20,7 +21,11 @@ func runDashboards(ctx context.Context, e env) error {
 	fs := newFlags("dashboards "+sub, e)
 	out := fs.String("out", "deploy/grafana/dashboards", "directory the dashboards are written to (generate)")
 	url := fs.String("grafana", "", "Grafana base URL, e.g. http://localhost:3000 (push)")
-	token := fs.String("token", "", "Grafana service-account token, or user:password (push; default: GRAFANA_TOKEN)")
+	token := fs.String("token", "", "Grafana server admin user:password, or a service-account token (push; default: GRAFANA_TOKEN)")
+	only := fs.String("folders", "", "push only these folder directories, comma-separated, e.g. executive,supervisor (push; default: all)")
+	chHost := fs.String("clickhouse-host", "clickhouse", "ClickHouse host as Grafana reaches it, for the audience data sources (push)")
+	chPort := fs.Int("clickhouse-port", 9000, "ClickHouse native port as Grafana reaches it (push)")
+	chDB := fs.String("clickhouse-database", "servicecard", "servicecard's ClickHouse database; executives read DATABASE_executive (push)")
 	if err := parseFlags(fs, e.args[1:]); err != nil {
 		return err
 	}
@@ -53,7 +58,28 @@ func runDashboards(ctx context.Context, e env) error {
 	if auth == "" {
 		auth = e.getenv("GRAFANA_TOKEN")
 	}
-	if err := dashboards.Push(ctx, *url, auth, files, dashboards.PushOptions{Logger: e.log}); err != nil {
+	if *only != "" {
+		keep := map[string]bool{}
+		for _, d := range strings.Split(*only, ",") {
+			keep[strings.TrimSpace(d)] = true
+		}
+		for n := range files {
+			if !keep[strings.SplitN(n, "/", 2)[0]] {
+				delete(files, n)
+			}
+		}
+		if len(files) == 0 {
+			return usageError{fmt.Errorf("dashboards push: --folders %q matches no dashboard", *only)}
+		}
+	}
+	target := dashboards.ClickHouseTarget{Host: *chHost, Port: *chPort, Database: *chDB, Passwords: map[string]string{}}
+	for _, f := range dashboards.Folders() {
+		if f.Org != "" {
+			// CLICKHOUSE_GRAFANA_EXECUTIVE_PASSWORD for grafana_executive...
+			target.Passwords[f.User] = e.getenv("CLICKHOUSE_" + strings.ToUpper(f.User) + "_PASSWORD")
+		}
+	}
+	if err := dashboards.Push(ctx, *url, auth, files, dashboards.PushOptions{Logger: e.log, ClickHouse: target}); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "pushed %d dashboards to %s\n", len(files), *url)

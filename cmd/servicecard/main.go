@@ -95,7 +95,7 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-11s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nenvironment: SERVICECARD_CLICKHOUSE_DSN, SERVICECARD_CLICKHOUSE_CLUSTER, SERVICECARD_ZOOKEEPER, SERVICECARD_CONFIG, SERVICECARD_LISTEN")
+	fmt.Fprintln(w, "\nenvironment: SERVICECARD_CLICKHOUSE_DSN, SERVICECARD_CLICKHOUSE_CLUSTER, SERVICECARD_ZOOKEEPER, SERVICECARD_CONFIG, SERVICECARD_LISTEN, SERVICECARD_METRICS_LISTEN (worker)")
 }
 
 // usageError marks bad invocations (exit status 2).

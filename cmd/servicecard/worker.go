@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -13,6 +14,14 @@ import (
 
 	"github.com/servicecard/servicecard/ingest/spool"
 )
+
+// metricsListenAddr is SERVICECARD_METRICS_LISTEN or the worker's default.
+func metricsListenAddr(e env) string {
+	if a := strings.TrimSpace(e.getenv("SERVICECARD_METRICS_LISTEN")); a != "" {
+		return a
+	}
+	return "127.0.0.1:9464"
+}
 
 // runWorker loads files dropped into a spool directory (see package
 // spool for the layout and the guarantees) and serves /metrics.
@@ -22,7 +31,7 @@ func runWorker(ctx context.Context, e env) error {
 	workers := fs.Int("workers", 2, "files loaded at once")
 	tz := fs.String("timezone", "", "IANA zone for timestamps without one (default: the config's timezone)")
 	mapFile := fs.String("mappings", "", "YAML list of column mappings by file name for files that need --map (e.g. Qualtrics): - {files: \"surveys.qualtrics.*\", columns: {nps: QID1}}")
-	metricsAddr := fs.String("metrics-listen", "127.0.0.1:9464", "address of the worker's /metrics (empty: none)")
+	metricsAddr := fs.String("metrics-listen", metricsListenAddr(e), "address of the worker's /metrics, empty for none (SERVICECARD_METRICS_LISTEN)")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}

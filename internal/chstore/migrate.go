@@ -19,6 +19,8 @@ import (
 // transactional, so a migration that stopped half-way is simply run again.
 // A migration is recorded in schema_migrations after all its statements
 // succeeded. Never edit an applied migration: add the next number.
+// `{database}` in a statement stands for the store's database, for the
+// audience databases beside it (e.g. {database}_executive).
 //
 //go:embed migrations/*.sql
 var migrationFS embed.FS
@@ -137,6 +139,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 	done, err := s.appliedMigrations(ctx)
 	if err != nil {
 		return err
+	}
+	var db string
+	if err := s.conn.QueryRow(ctx, "SELECT currentDatabase()").Scan(&db); err != nil {
+		return fmt.Errorf("chstore: current database: %w", err)
 	}
 	for _, m := range ms {
 		if done[m.version] {
