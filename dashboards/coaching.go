@@ -9,7 +9,7 @@ import (
 
 // coaching is the supervisors' dashboard: agent-level scorecards of one
 // team, for coaching conversations, never shown to agents as a league
-// table (DESIGN.md section 1).
+// table.
 func (g *generator) coaching() *dashboard {
 	d := &dashboard{
 		uid:         "servicecard-coaching",

@@ -13,7 +13,7 @@
 // Grafana's HTTP API into folders whose view permission is given to the
 // executives and supervisors teams.
 //
-// Executive dashboards never show agent-level data (DESIGN.md section 7):
+// Executive dashboards never show agent-level data:
 // Generate refuses to emit a query that reads agent rows or the agent_id
 // column into a dashboard of the Executive folder.
 package dashboards

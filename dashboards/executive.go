@@ -8,7 +8,7 @@ import (
 )
 
 // pairing is the customer-sentiment metric each internal metric is drawn
-// next to: the pairing is the product (DESIGN.md section 1).
+// next to: the pairing is the product.
 var pairing = map[string]string{
 	metrics.IDAHT:          metrics.IDNPS,
 	metrics.IDASA:          metrics.IDCSAT,

@@ -30,15 +30,12 @@ import (
 	"github.com/servicecard/servicecard/internal/chtest"
 )
 
-// grafanaDir is the Grafana build: SERVICECARD_GRAFANA, else
-// ../shared/grafana beside the repository.
+// grafanaDir is the Grafana build named by SERVICECARD_GRAFANA (make
+// test-grafana finds one and sets it, or says what is missing).
 func grafanaDir(t *testing.T) string {
 	dir := os.Getenv("SERVICECARD_GRAFANA")
-	if dir == "" {
-		dir = filepath.Join(repoRoot, "..", "shared", "grafana")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "start.sh")); err != nil {
-		t.Skipf("no Grafana build at %s (set SERVICECARD_GRAFANA): %v", dir, err)
+	if _, err := os.Stat(filepath.Join(dir, "start.sh")); dir == "" || err != nil {
+		t.Fatalf("no Grafana build at SERVICECARD_GRAFANA=%q (a directory whose start.sh starts Grafana with the ClickHouse plugin; see deploy/README.md): %v", dir, err)
 	}
 	abs, _ := filepath.Abs(dir)
 	return abs

@@ -8,7 +8,7 @@ import (
 )
 
 // SQL fragments shared by the ClickHouse panels. Everything here must run
-// on ClickHouse 18.16 and 26 alike (see /work/shared/CLICKHOUSE.md): no
+// on ClickHouse 18.16 and 26 alike: no
 // toStartOfInterval, so no $__timeInterval; scorecard periods come
 // pre-bucketed and raw timestamps are bucketed with toDate/toMonday/
 // toStartOfMonth in the business zone or with integer division by

@@ -98,7 +98,7 @@ func (p *ctrPresent) UnmarshalJSON(b []byte) error {
 }
 
 // ParseConnectCTR reads Amazon Connect contact trace records and emits one
-// Contact per record. See /work/notes/readme-vendor-formats.md for the
+// Contact per record. ingest/FORMATS.md has the
 // mapping.
 func ParseConnectCTR(r io.Reader, opt Options, e Emitter) error {
 	s := newCTRStream(r, opt.maxLine())

@@ -40,7 +40,7 @@ func TestParseConnectCTRFiles(t *testing.T) {
 		EndedAt: ctrAt("2024-03-04T15:08:21Z"), WaitS: 35, TalkS: 300, HoldS: 20, HoldCount: 1, AcwS: 40,
 		Disposition: "AGENT_DISCONNECT", InitialContactID: "a1b2c3d4-0001-4000-8000-000000000001",
 		SourceUpdatedAt: ctrAt("2024-03-04T15:09:30Z")}
-	// The real CAPITA records (FORMATS.md, SOURCES.md section 2).
+	// The real CAPITA records (FORMATS.md; testdata/real/SOURCES.md section 2).
 	capitaInbound := Contact{ContactID: "4cdd0d7e-0992-4d66-9ad3-0ec33b478fdd", Source: "connect", Channel: "voice",
 		Direction: "inbound", CustomerID: "+4412345678", StartedAt: ctrAt("2019-01-30T15:11:35Z"),
 		EndedAt: ctrAt("2019-01-30T15:11:39Z"), SourceUpdatedAt: ctrAt("2019-01-30T15:12:41Z")}

@@ -11,7 +11,7 @@ import (
 )
 
 // The generic formats: CSV with a header row, and NDJSON, whose columns
-// (keys) are named as the fields of DESIGN.md section 2. Both feed the same
+// (keys) are named as the contact fields listed in FORMATS.md. Both feed the same
 // record builders, so a value means the same thing in either format.
 //
 // Files of this set: generic.go (the parsers and the CSV and NDJSON

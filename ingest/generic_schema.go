@@ -22,7 +22,7 @@ type genSchema struct {
 	naEmpty  []string // text fields where an unquoted NA means empty
 }
 
-// Contact fields, in the order of DESIGN.md section 2.
+// Contact fields, in the order FORMATS.md lists them.
 const (
 	cContactID = iota
 	cSource
@@ -147,10 +147,22 @@ var genScheduleSchema = &genSchema{
 var genSchemas = []*genSchema{genContactSchema, genSurveySchema, genAgentSchema, genStateSchema, genScheduleSchema, genQueueSchema}
 
 // otherKind returns the schema of another kind whose required columns the
-// header has, at least one of which is not a column of s: the file is of
-// that kind (a contacts CSV has agent_id, but also contact_id and
-// started_at, which no roster has). nil when there is none.
+// header has, at least one of which is not a column of s, and whose
+// columns cover more of the header than s's do: the file is of that kind
+// (a contacts CSV has agent_id, but also contact_id, started_at and a
+// dozen more columns no roster has). nil when there is none.
 func (s *genSchema) otherKind(header []string) *genSchema {
+	cover := func(k *genSchema) int {
+		n := 0
+		for _, h := range header {
+			if slices.Contains(k.fields, h) {
+				n++
+			}
+		}
+		return n
+	}
+	var best *genSchema
+	most := cover(s)
 	for _, o := range genSchemas {
 		if o == s {
 			continue
@@ -161,11 +173,11 @@ func (s *genSchema) otherKind(header []string) *genSchema {
 			all = all && slices.Contains(header, f)
 			own = own || !slices.Contains(s.fields, f)
 		}
-		if all && own {
-			return o
+		if c := cover(o); all && own && c > most {
+			best, most = o, c
 		}
 	}
-	return nil
+	return best
 }
 
 // genColumn is one entry of Options.Columns: an input column name, or a

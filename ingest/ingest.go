@@ -52,7 +52,7 @@ var (
 	ErrFormat = errors.New("ingest: input is not in the expected format")
 )
 
-// Contact is one contact leg (DESIGN.md section 2). Durations are whole
+// Contact is one contact leg. Durations are whole
 // seconds; times are UTC.
 type Contact struct {
 	ContactID        string
@@ -179,7 +179,7 @@ type Options struct {
 // ParseFunc is the shape of every parser.
 type ParseFunc func(r io.Reader, opt Options, e Emitter) error
 
-// MinTime and the one-day horizon bound valid timestamps (DESIGN.md section 3).
+// MinTime and the one-day horizon bound valid timestamps.
 var MinTime = time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Horizon is how far past Options.Now a timestamp may lie.

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Qualtrics response exports (SOURCES.md section 5). Two layouts:
+// Qualtrics response exports (testdata/real/SOURCES.md section 5). Two layouts:
 //
 //   - the current one, 3 header rows: column names, question labels, and
 //     ImportIds (`{"ImportId":"QID1"}`, older files `{'ImportId': 'QID1'}`,
@@ -37,7 +37,7 @@ type qxHeader struct {
 }
 
 // ParseQualtrics reads a Qualtrics response export and emits one Survey
-// per response. See /work/notes/readme-vendor-formats.md for the mapping.
+// per response. ingest/FORMATS.md has the mapping.
 func ParseQualtrics(r io.Reader, opt Options, e Emitter) error {
 	cr := newCSVRecords(r, opt.maxLine())
 	h, err := qxReadHeader(cr)

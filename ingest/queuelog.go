@@ -16,7 +16,7 @@ import (
 //   - the raw file, `epoch|callid|queue|agent|event|data1|data2|...`;
 //   - a CSV export of the queue_log database table: PBXware's
 //     (`uid,date_time,callid,queue_name,type,event,param1..3,entpos,expos,htime,ttime,time`,
-//     whose data fields PBXware re-maps, see SOURCES.md) or Asterisk's
+//     whose data fields PBXware re-maps, see testdata/real/SOURCES.md) or Asterisk's
 //     realtime table (`time,callid,queuename,agent,event,data1..data5` or
 //     a single pipe-joined `data` column).
 //
@@ -105,7 +105,7 @@ type qlParser struct {
 
 // ParseQueueLog reads an Asterisk queue_log (raw or a CSV table export)
 // and emits one Contact per call leg and AgentState intervals for logins
-// and pauses. See /work/notes/readme-vendor-formats.md for the mapping.
+// and pauses. ingest/FORMATS.md has the mapping.
 func ParseQueueLog(r io.Reader, opt Options, e Emitter) error {
 	return parseQueueLog(r, opt, e, false)
 }

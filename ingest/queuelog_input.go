@@ -141,7 +141,7 @@ func newQLTable(header []string) *qlTable {
 }
 
 // pbxLayout gives, per event, the PBXware columns that hold the official
-// data fields in order (SOURCES.md section 1). "" is a field PBXware drops.
+// data fields in order (testdata/real/SOURCES.md section 1). "" is a field PBXware drops.
 var pbxLayout = map[string][]string{
 	"ENTERQUEUE":       {"", "param1", "entpos"},
 	"CONNECT":          {"htime", "param2", "param3"},

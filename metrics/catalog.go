@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Metric ids (DESIGN.md section 4): the names used in the API, exports,
+// Metric ids: the names used in the API, exports,
 // snapshots and dashboards.
 const (
 	IDOffered      = "offered"

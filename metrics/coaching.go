@@ -10,7 +10,7 @@ import (
 // CoachingKind names a coaching opportunity.
 type CoachingKind string
 
-// Coaching kinds (DESIGN.md section 6).
+// Coaching kinds.
 const (
 	FastButUnhappy    CoachingKind = "fast_but_unhappy"
 	LongHolds         CoachingKind = "long_holds"

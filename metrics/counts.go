@@ -68,7 +68,7 @@ type Counts struct {
 	AdherentS  int64 `json:"adherent_s"`  // scheduled time spent in the scheduled activity
 
 	// Surveys: at org level every response, below it those attributed to
-	// the level (DESIGN.md section 2).
+	// the level.
 	SurveysLinked int64 `json:"surveys_linked"` // responses linked to a handled contact
 	NPSN          int64 `json:"nps_n"`          // responses with an NPS answer
 	Promoters     int64 `json:"promoters"`      // NPS 9-10

@@ -120,7 +120,7 @@ func nps(promoters, detractors, n int64) Value {
 	return Value{Value: &v, N: n, Low: &lo, High: &hi}
 }
 
-// NPSInterval is the adjusted-Wald interval of an NPS (DESIGN.md section 4):
+// NPSInterval is the adjusted-Wald interval of an NPS:
 // add 3 to n and 3/4 to promoters and detractors, then with p and d the
 // adjusted shares
 //

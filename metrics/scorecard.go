@@ -9,7 +9,7 @@ import (
 // Level is what a scorecard row is about.
 type Level string
 
-// Levels (DESIGN.md section 5).
+// Levels.
 const (
 	LevelOrg   Level = "org"
 	LevelSite  Level = "site"

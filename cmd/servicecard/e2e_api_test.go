@@ -21,7 +21,7 @@ import (
 	"github.com/servicecard/servicecard/metrics"
 )
 
-// wireCard is a scorecard row as a client reads it (DESIGN.md section 8).
+// wireCard is a scorecard row as a client reads it.
 type wireCard struct {
 	Level       string              `json:"level"`
 	Key         string              `json:"key"`
@@ -83,7 +83,7 @@ type wireRecognition struct {
 	} `json:"customer_service_weeks"`
 }
 
-// contactColumns are the contacts ids (DESIGN.md section 2) in the order
+// contactColumns are the contacts ids in the order
 // exports write them.
 var contactColumns = append(slices.Clone(demo.ContactColumns), "ingested_at", "batch_id")
 

@@ -66,7 +66,7 @@ type RecognitionQuery struct {
 	Teams []string // empty: every team
 }
 
-// Recognition is who customers singled out (DESIGN.md section 6).
+// Recognition is who customers singled out.
 type Recognition struct {
 	// Stars are service stars over the range (metrics.Stars).
 	Stars []metrics.Star `json:"stars"`

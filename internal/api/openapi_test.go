@@ -71,7 +71,7 @@ func TestOpenAPICoverage(t *testing.T) {
 			t.Errorf("dangling $ref %s", ref[1])
 		}
 	}
-	// The scorecard row shape of DESIGN.md section 8 is in the schema.
+	// The scorecard row shape (README, HTTP API) is in the schema.
 	var card struct {
 		Properties map[string]any `json:"properties"`
 	}

@@ -45,6 +45,7 @@ var (
 	reEngine      = regexp.MustCompile(`(?is)\)\s*ENGINE\s*=\s*([A-Za-z_][A-Za-z0-9_]*)`)
 	reOrderBy     = regexp.MustCompile(`(?is)\bORDER\s+BY\s+`)
 	reCreateMV    = regexp.MustCompile(`(?is)^CREATE\s+MATERIALIZED\s+VIEW\s+(IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)\s+TO\s+([A-Za-z_][A-Za-z0-9_]*)\s+AS\s+(.*)$`)
+	reCreateView  = regexp.MustCompile(`(?is)^CREATE\s+VIEW\s+(IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)\s+AS\s+(.*)$`)
 	reAlter       = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+([A-Za-z_][A-Za-z0-9_]*)\s+(.*)$`)
 	reAlterColumn = regexp.MustCompile(`(?is)^(ADD|DROP|MODIFY|COMMENT|RENAME)\s+COLUMN\b`)
 	reDrop        = regexp.MustCompile(`(?is)^DROP\s+TABLE\s+(IF\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*$`)
@@ -127,6 +128,17 @@ func clusterStatements(st, db, cluster string, tables map[string]bool) ([]string
 			return s
 		})
 		return []string{"CREATE MATERIALIZED VIEW IF NOT EXISTS " + db + "." + view + on + " TO " + db + "." + target + " AS " + sel}, nil
+	}
+	if m := reCreateView.FindStringSubmatch(st); m != nil {
+		// A plain view on every node, over the Distributed tables.
+		sel := reFromJoin.ReplaceAllStringFunc(m[3], func(s string) string {
+			sm := reFromJoin.FindStringSubmatch(s)
+			if tables[sm[2]] {
+				return sm[1] + " " + db + "." + sm[2]
+			}
+			return s
+		})
+		return []string{"CREATE VIEW IF NOT EXISTS " + db + "." + m[2] + on + " AS " + sel}, nil
 	}
 	if strings.HasPrefix(strings.ToUpper(st), "CREATE MATERIALIZED VIEW") {
 		return nil, fmt.Errorf("cluster mode needs materialized views written as CREATE MATERIALIZED VIEW v TO target AS SELECT")

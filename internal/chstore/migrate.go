@@ -218,6 +218,12 @@ func (s *Store) clusterMigrations(ms []migration) ([]migration, map[string]bool,
 	out := make([]migration, len(ms))
 	for i, m := range ms {
 		out[i] = migration{version: m.version, name: m.name}
+		if audienceMigration(m) {
+			// The audience databases (analyst, executive) are not
+			// clustered yet: the migration is recorded, nothing created.
+			s.log.Warn("cluster mode: audience database not created", "version", m.version, "name", m.name)
+			continue
+		}
 		for j, st := range m.statements {
 			sts, err := clusterStatements(st, s.database, s.cluster, tables)
 			if err != nil {
@@ -227,6 +233,17 @@ func (s *Store) clusterMigrations(ms []migration) ([]migration, map[string]bool,
 		}
 	}
 	return out, tables, nil
+}
+
+// audienceMigration reports whether m creates an audience database
+// ({database}_analyst, {database}_executive) beside the store's own.
+func audienceMigration(m migration) bool {
+	for _, st := range m.statements {
+		if strings.Contains(st, "{database}_") {
+			return true
+		}
+	}
+	return false
 }
 
 // Migrated reports whether every migration this binary knows has been

@@ -28,7 +28,7 @@ const (
 	FileQueues      = "queues.csv"
 )
 
-// ContactColumns is the header of the generic contacts CSV (DESIGN.md section 2).
+// ContactColumns is the header of the generic contacts CSV.
 var ContactColumns = []string{"contact_id", "source", "channel", "direction", "queue", "team", "site",
 	"agent_id", "customer_id", "started_at", "answered_at", "ended_at", "wait_s", "talk_s", "hold_s",
 	"hold_count", "acw_s", "abandoned", "transferred", "resolved", "disposition", "initial_contact_id",

@@ -26,7 +26,7 @@ const (
 
 // pairs put each internal KPI next to the sentiment KPI it most affects:
 // handle time and promoters, speed of answer and satisfaction, transfers
-// and effort. The pairing is the product (DESIGN.md section 1).
+// and effort. The pairing is the product.
 var pairs = [][2]string{
 	{metrics.IDAHT, metrics.IDNPS},
 	{metrics.IDServiceLevel, metrics.IDCSAT},

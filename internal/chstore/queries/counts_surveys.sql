@@ -1,7 +1,7 @@
 -- counts_surveys: survey sums per business day of the response, queue,
 -- team, site and agent, over the attributed survey facts (survey_facts.sql is
 -- pasted in as the subquery). At org level every response counts; below
--- it only those attributed to the key (DESIGN.md section 2).
+-- it only those attributed to the key.
 SELECT
     toDate(responded_at, @tz) AS day,
     queue AS queue_of,

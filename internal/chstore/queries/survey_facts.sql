@@ -1,5 +1,5 @@
 -- survey_facts: the survey responses answered in the period from (inclusive)
--- to (exclusive), one row each, attributed as DESIGN.md section 2 says:
+-- to (exclusive), one row each, attributed this way:
 -- to the last agent leg of the survey's contact and that leg's team. The
 -- legs of a contact share a root (initial_contact_id, or contact_id for a
 -- first leg); the last agent leg is the root's leg with an agent and the
