@@ -41,6 +41,13 @@ func (g *generator) executive() *dashboard {
 	d.annotations = append(d.annotations, annotation{name: "Customer Service Week", color: "purple", target: *g.serviceWeekQuery()})
 
 	w := g.cfg.Weights
+	// The text stays short enough for its 6×5 panel on a 1400 px screen;
+	// the interval methods are in its description.
+	howToRead := textPanel("How to read this", 6, 5, `
+Internal KPIs: how the operation performed. External: how customers felt.
+Each internal KPI is drawn **next to** a sentiment KPI: faster with
+unhappier customers is no improvement. Shaded bands: 95% intervals.`)
+	howToRead.description = "95% intervals from the answers of each period: NPS adjusted Wald, CSAT Wilson, CES Student t."
 	d.row("Scorecard per ${grain}")
 	d.add(
 		g.orgScoreStat("Composite score", "score", fmt.Sprintf(
@@ -48,11 +55,7 @@ func (g *generator) executive() *dashboard {
 			"${grain}", w.Internal, w.External)),
 		g.orgScoreStat("Internal subscore", "internal", "Weighted mean of the internal metric scores: "+g.names(metrics.FamilyInternal)+"."),
 		g.orgScoreStat("External subscore", "external", "Weighted mean of the customer-sentiment metric scores: "+g.names(metrics.FamilyExternal)+"."),
-		textPanel("How to read this", 6, 5, `
-Internal metrics say how the operation performed; external ones how the
-customer felt. Each internal KPI below is drawn **next to** a sentiment KPI:
-a faster operation that leaves customers unhappier is not an improvement.
-Shaded bands are 95% intervals (NPS: adjusted Wald; CSAT: Wilson).`),
+		howToRead,
 	)
 
 	d.row("Internal performance next to customer sentiment (organisation, per ${grain})")
@@ -161,7 +164,7 @@ func (g *generator) compareTable() *panel {
 	}
 	items = append(items, mn(metrics.IDAHT)+" AS handled")
 	cols = append(cols, "handled")
-	column("handled", "Contacts", 100, prop("unit", "short"))
+	column("handled", "Contacts", 100, prop("unit", "locale"))
 	q := sqlQuery(formatTable, fmt.Sprintf(`
 -- Latest period in the range of every site, team or queue (never agents).
 SELECT
