@@ -172,7 +172,7 @@ ORDER BY pattern, agent`, mv(aht.ID), mv(nps.ID), mn(nps.ID), minN, teamLatest, 
 		byName("nps", metricProps(nps, true)...),
 		byName("nps_n", prop("displayName", nps.Name+" answers"), prop("thresholds", minNThresholds(minN)),
 			prop("custom.cellOptions", map[string]any{"type": "color-text"})),
-		byName("team_aht_s", prop("displayName", "Team "+aht.Name), prop("unit", durationUnit)),
+		byName("team_aht_s", prop("displayName", "Team "+aht.Name), prop("unit", durationUnit), prop("decimals", durationDecimals)),
 		byName("team_nps", prop("displayName", "Team "+nps.Name), prop("decimals", 0)),
 		byName("pattern", prop("displayName", "Pattern")),
 	}

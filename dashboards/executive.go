@@ -41,6 +41,13 @@ func (g *generator) executive() *dashboard {
 	d.annotations = append(d.annotations, annotation{name: "Customer Service Week", color: "purple", target: *g.serviceWeekQuery()})
 
 	w := g.cfg.Weights
+	// The text stays short enough for its 6×5 panel on a 1400 px screen;
+	// the interval methods are in its description.
+	howToRead := textPanel("How to read this", 6, 5, `
+Internal KPIs: how the operation performed. External: how customers felt.
+Each internal KPI is drawn **next to** a sentiment KPI: faster with
+unhappier customers is no improvement. Shaded bands: 95% intervals.`)
+	howToRead.description = "95% intervals from the answers of each period: NPS adjusted Wald, CSAT Wilson, CES Student t."
 	d.row("Scorecard per ${grain}")
 	d.add(
 		g.orgScoreStat("Composite score", "score", fmt.Sprintf(
@@ -48,11 +55,7 @@ func (g *generator) executive() *dashboard {
 			"${grain}", w.Internal, w.External)),
 		g.orgScoreStat("Internal subscore", "internal", "Weighted mean of the internal metric scores: "+g.names(metrics.FamilyInternal)+"."),
 		g.orgScoreStat("External subscore", "external", "Weighted mean of the customer-sentiment metric scores: "+g.names(metrics.FamilyExternal)+"."),
-		textPanel("How to read this", 6, 5, `
-Internal metrics say how the operation performed; external ones how the
-customer felt. Each internal KPI below is drawn **next to** a sentiment KPI:
-a faster operation that leaves customers unhappier is not an improvement.
-Shaded bands are 95% intervals (NPS: adjusted Wald; CSAT: Wilson).`),
+		howToRead,
 	)
 
 	d.row("Internal performance next to customer sentiment (organisation, per ${grain})")
@@ -134,12 +137,16 @@ ORDER BY time`, in.Name, ext.Name, ext.Name, join([]string{periodTime, mv(in.ID)
 // a few numbers, each read with its sample and interval: the score, the
 // survey metrics with their 95% interval and answers, handle time and
 // service level with the contacts behind them. A period that is not over
-// says so.
+// says so ("2026-11-30 (4/7 d)"). Short headers and set column widths keep
+// every column on a 1400 px screen.
 func (g *generator) compareTable() *panel {
 	cols := []string{"name", "period", "score"}
 	items := []string{"key AS name", fmt.Sprintf(`concat(toString(period_start), if(%[1]s > %[2]s,
-        concat(' partial ', toString(%[2]s - period_start), '/', toString(%[1]s - period_start), 'd'), '')) AS period`, periodEnd, g.today()), "score"}
+        concat(' (', toString(%[2]s - period_start), '/', toString(%[1]s - period_start), ' d)'), '')) AS period`, periodEnd, g.today()), "score"}
 	var overrides []override
+	column := func(name, header string, width int, props ...property) {
+		overrides = append(overrides, byName(name, append(props, prop("displayName", header), prop("custom.width", width))...))
+	}
 	for _, m := range g.goalMetrics(metrics.FamilyExternal) {
 		if m.ID != metrics.IDNPS && m.ID != metrics.IDCSAT {
 			continue
@@ -147,18 +154,17 @@ func (g *generator) compareTable() *panel {
 		iv := m.ID + "_interval"
 		items = append(items, mv(m.ID)+" AS "+m.ID, intervalText(m)+" AS "+iv)
 		cols = append(cols, m.ID, iv)
-		overrides = append(overrides, byName(m.ID, metricProps(m, true)...),
-			byName(iv, prop("displayName", m.Name+" 95%, n")))
+		column(m.ID, tableHeaders[m.ID], 80, metricProps(m, true)...)
+		column(iv, tableHeaders[m.ID]+" 95%, n", 170)
 	}
 	for _, id := range []string{metrics.IDAHT, metrics.IDServiceLevel} {
-		m := g.kpi(id)
 		items = append(items, mv(id)+" AS "+id)
 		cols = append(cols, id)
-		overrides = append(overrides, byName(id, metricProps(m, true)...))
+		column(id, tableHeaders[id], 110, metricProps(g.kpi(id), true)...)
 	}
 	items = append(items, mn(metrics.IDAHT)+" AS handled")
 	cols = append(cols, "handled")
-	overrides = append(overrides, byName("handled", prop("displayName", "Handled contacts"), prop("unit", "short")))
+	column("handled", "Contacts", 100, prop("unit", "locale"))
 	q := sqlQuery(formatTable, fmt.Sprintf(`
 -- Latest period in the range of every site, team or queue (never agents).
 SELECT
@@ -173,12 +179,19 @@ WHERE level IN ('site', 'team', 'queue') AND level = ${level:sqlstring} AND grai
   )
 ORDER BY score DESC`, join(items)), cols...)
 	p := tablePanel("Scorecards by ${level}, latest ${grain}",
-		"Latest period in the range; a period not over yet is marked \"partial 4/7d\" (days elapsed of the period). Survey metrics carry their 95% interval and the number of answers: below the minimum a survey metric is not scored.", 24, 10, q)
-	p.overrides = append(p.overrides, byName("score", prop("displayName", "Score"), prop("decimals", 0), prop("min", 0), prop("max", 100),
-		prop("thresholds", scoreThresholds()), prop("custom.cellOptions", map[string]any{"type": "color-background"})))
-	p.overrides = append(p.overrides, byName("name", prop("displayName", "${level}")), byName("period", prop("displayName", "Period")))
+		"Latest period in the range; a period not over yet is marked \"(4/7 d)\" (days elapsed of the period). Survey metrics carry their 95% interval and the number of answers: below the minimum a survey metric is not scored. AHT: "+g.kpi(metrics.IDAHT).Name+"; Contacts: the handled contacts behind AHT and service level.", 24, 9, q)
+	p.defaults.Custom["filterable"] = false
+	column("name", "${level}", 140)
+	column("period", "Period", 150)
+	column("score", "Score", 70, prop("decimals", 0), prop("min", 0), prop("max", 100),
+		prop("thresholds", scoreThresholds()), prop("custom.cellOptions", map[string]any{"type": "color-background"}))
 	p.overrides = append(p.overrides, overrides...)
 	return p
+}
+
+// tableHeaders are the short column headers of the executive table.
+var tableHeaders = map[string]string{
+	metrics.IDNPS: "NPS", metrics.IDCSAT: "CSAT", metrics.IDAHT: "AHT", metrics.IDServiceLevel: "Service level",
 }
 
 // intervalText is "24–38 n=412" for a survey metric's stored

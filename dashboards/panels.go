@@ -305,15 +305,22 @@ func textPanel(title string, w, h int, markdown string) *panel {
 
 // Catalog-driven field settings.
 
-// durationUnit is Grafana's "Duration (hh:mm:ss)" unit for seconds.
+// durationUnit is Grafana's "Duration (hh:mm:ss)" unit for seconds. A
+// field of this unit must carry decimals 0 (durationDecimals): without
+// explicit decimals, Grafana (9.4 up to 12.2, grafana/grafana#73795) turns
+// the axis ticks of close values, which fall on fractions of a second,
+// into "NaN"; with decimals 0 the axis keeps whole seconds.
 const durationUnit = "dthms"
+
+// durationDecimals are the decimals of a durationUnit field.
+const durationDecimals = 0
 
 // grafanaUnit maps a catalog unit to a Grafana unit id.
 func grafanaUnit(u metrics.Unit) string {
 	switch u {
 	case metrics.UnitSeconds:
-		// Durations read as h:mm:ss ("00:06:12"): unit "s" with 0
-		// decimals rounds every handle time to whole minutes.
+		// Durations read as hh:mm:ss ("00:06:12", "00:00:31"): unit "s"
+		// with 0 decimals rounds every handle time to whole minutes.
 		return durationUnit
 	case metrics.UnitRatio:
 		return "percentunit"
@@ -411,8 +418,8 @@ func scaleProps(m metrics.Metric) []property {
 	if lo, hi := bounds(m.Unit); lo != nil {
 		props = append(props, prop("min", *lo), prop("max", *hi))
 	}
-	if m.Unit == metrics.UnitNPS {
-		props = append(props, prop("decimals", 0))
+	if d := unitDecimals(m.Unit); d != nil {
+		props = append(props, prop("decimals", *d))
 	}
 	return props
 }
@@ -421,8 +428,19 @@ func scaleProps(m metrics.Metric) []property {
 func metricDefaults(m metrics.Metric) fieldDefaults {
 	d := fieldDefaults{Unit: grafanaUnit(m.Unit), Thresholds: thresholds(m), Color: &fieldColor{Mode: "thresholds"}}
 	d.Min, d.Max = bounds(m.Unit)
-	if m.Unit == metrics.UnitNPS {
-		d.Decimals = intp(0)
-	}
+	d.Decimals = unitDecimals(m.Unit)
 	return d
+}
+
+// unitDecimals are the fixed decimals of a unit's fields, nil where
+// Grafana chooses: NPS is read in whole points, durations in whole
+// seconds (see durationUnit).
+func unitDecimals(u metrics.Unit) *int {
+	switch u {
+	case metrics.UnitNPS:
+		return intp(0)
+	case metrics.UnitSeconds:
+		return intp(durationDecimals)
+	}
+	return nil
 }
