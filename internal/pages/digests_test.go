@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os/exec"
 	"strings"
@@ -20,17 +19,7 @@ import (
 // links of the pages, on the demo center.
 func TestNotesAndDigestPages(t *testing.T) {
 	c := newCenter(t)
-	nh := &digest.NotesHandler{Source: c.eng, Directory: digest.StoreDirectory{Conn: c.st.Conn()}, Config: &c.cfg, Now: c.clock}
-	pg, err := New(Options{Source: c.complaints, Config: &c.cfg, Now: c.clock, Digests: nh})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := api.New(api.Options{Backend: c.eng, Config: &c.cfg, Pages: pg, Now: c.clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
+	ts := c.server(t, c.complaints, nil)
 	// The clock is Monday 10 November 2025: the last full week is W45
 	// (3-9 November); Customer Service Week 2025 (6-10 October) is in the
 	// coaching window and the executive page's default period.

@@ -14,7 +14,10 @@
 // analysts and admins see the executive page, which has no agent-level KPI
 // rows (only recognition names agents, and analysts, whom the policy gives
 // no recognition, do not see it); supervisors see /coaching for their own
-// teams only, and are sent there from /.
+// teams only, and are sent there from /. With Options.Digests, both link
+// the thank-you note PDFs (/notes.pdf) and a preview of the weekly digest
+// (/digest), answered for the session's principal under the notes API's
+// rules.
 package pages
 
 import (
