@@ -20,6 +20,7 @@ fi
 if [ "${1:-}" = "--cluster" ]; then
   { [ -f /usr/share/java/zookeeper.jar ] && command -v java >/dev/null 2>&1; } || need+=(zookeeper)
 fi
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "deps: installing ${need[*]} (apt-get)"

@@ -138,7 +138,8 @@ func printDemoTokens(e env, cfg metrics.Config, addr string) {
 		fmt.Fprintf(&b, "  %-10s %s%s\n", role, demoTokens[role], extra)
 	}
 	fmt.Fprintf(&b, "try: curl -H 'Authorization: Bearer %s' 'http://%s/api/v1/scorecards?level=team&grain=week'\n", demoTokens["executive"], addr)
-	fmt.Fprintf(&b, "     open http://%s/ in a browser and sign in with the executive token\n\n", addr)
+	fmt.Fprintf(&b, "     open http://%s/ in a browser and sign in with the executive token\n", addr)
+	fmt.Fprintf(&b, "     the last week's digest: http://%s/digest (executive token; the supervisor token shows theirs, with thank-you notes on /coaching)\n\n", addr)
 	fmt.Fprint(e.stdout, b.String())
 }
 

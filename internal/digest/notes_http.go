@@ -2,8 +2,10 @@ package digest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,14 +49,27 @@ func (h *NotesHandler) serve(c echo.Context) error {
 	if !ok || !known {
 		return echo.NewHTTPError(http.StatusUnauthorized, "missing or unknown bearer token: send Authorization: Bearer TOKEN")
 	}
-	if pr.Role == metrics.RoleAnalyst {
-		return echo.NewHTTPError(http.StatusForbidden, "role analyst may not GET "+NotesPath)
+	name, pdf, err := h.NotesPDF(c.Request().Context(), pr, c.QueryParams())
+	if err != nil {
+		return err
 	}
-	q := c.QueryParams()
+	c.Response().Header().Set("Content-Disposition", `inline; filename="`+name+`"`)
+	return c.Blob(http.StatusOK, "application/pdf", pdf)
+}
+
+// NotesPDF selects and renders the thank-you notes q asks for (the
+// parameters of GET /api/v1/notes) as pr may see them: the API route and
+// the built-in pages (GET /notes.pdf, with the session's principal) share
+// it. Refusals and bad parameters are *echo.HTTPError (403, 400, 404 when
+// nothing matches); anything else is an outage.
+func (h *NotesHandler) NotesPDF(ctx context.Context, pr *metrics.Principal, q url.Values) (filename string, pdf []byte, err error) {
+	if pr.Role == metrics.RoleAnalyst {
+		return "", nil, echo.NewHTTPError(http.StatusForbidden, "role analyst may not GET "+NotesPath)
+	}
 	loc := h.Config.Location()
 	size, err := notes.ParseSize(q.Get("size"))
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+		return "", nil, echo.NewHTTPError(http.StatusBadRequest, err.Error())
 	}
 	now := time.Now
 	if h.Now != nil {
@@ -67,20 +82,20 @@ func (h *NotesHandler) serve(c echo.Context) error {
 	case q.Get("csweek") != "":
 		y, err := strconv.Atoi(q.Get("csweek"))
 		if err != nil || y < 1990 || y > 9999 {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("csweek: want a year, got %q", q.Get("csweek")))
+			return "", nil, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("csweek: want a year, got %q", q.Get("csweek")))
 		}
 		s, e := metrics.CustomerServiceWeek(y)
 		from, to, csw = time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, loc), time.Date(e.Year(), e.Month(), e.Day(), 0, 0, 0, 0, loc), y
 	case q.Get("week") != "":
 		if from, err = ParseWeek(q.Get("week"), loc); err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+			return "", nil, echo.NewHTTPError(http.StatusBadRequest, err.Error())
 		}
 		to = metrics.Next(from, metrics.GrainWeek, loc)
 	case q.Get("from") != "" || q.Get("to") != "":
 		f, err1 := time.ParseInLocation(time.DateOnly, q.Get("from"), loc)
 		l, err2 := time.ParseInLocation(time.DateOnly, q.Get("to"), loc)
 		if err1 != nil || err2 != nil || l.Before(f) || l.Sub(f) > 92*24*time.Hour {
-			return echo.NewHTTPError(http.StatusBadRequest, "from, to: want YYYY-MM-DD, from <= to, at most 92 days")
+			return "", nil, echo.NewHTTPError(http.StatusBadRequest, "from, to: want YYYY-MM-DD, from <= to, at most 92 days")
 		}
 		from, to = f, time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, loc)
 	}
@@ -92,21 +107,23 @@ func (h *NotesHandler) serve(c echo.Context) error {
 		if len(teams) == 0 {
 			teams = slices.Clone(pr.Teams)
 		} else if !slices.Contains(pr.Teams, teams[0]) {
-			return echo.NewHTTPError(http.StatusForbidden, fmt.Sprintf("team %q is not one of this token's teams", teams[0]))
+			return "", nil, echo.NewHTTPError(http.StatusForbidden, fmt.Sprintf("team %q is not one of this token's teams", teams[0]))
+		}
+		if len(teams) == 0 {
+			return "", nil, echo.NewHTTPError(http.StatusForbidden, "a supervisor without teams has no thank-you notes")
 		}
 	}
-	ctx := c.Request().Context()
 	rec, err := h.Source.Recognition(ctx, api.RecognitionQuery{From: from, To: to, Teams: teams})
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	var names, channels map[string]string
 	if h.Directory != nil {
 		if names, err = h.Directory.AgentNames(ctx); err != nil {
-			return err
+			return "", nil, err
 		}
 		if channels, err = h.Directory.Channels(ctx, from, to); err != nil {
-			return err
+			return "", nil, err
 		}
 	}
 	agent, rid := q.Get("agent"), q.Get("response_id")
@@ -132,13 +149,11 @@ func (h *NotesHandler) serve(c echo.Context) error {
 		}
 	}
 	if len(ns) == 0 && len(cs) == 0 {
-		return echo.NewHTTPError(http.StatusNotFound, "no praise with a comment (and no service star) matches "+dayRange(from, to, loc))
+		return "", nil, echo.NewHTTPError(http.StatusNotFound, "no praise with a comment (and no service star) matches "+dayRange(from, to, loc))
 	}
 	var b bytes.Buffer
 	if err := notes.Write(&b, size, ns, cs); err != nil {
-		return err
+		return "", nil, err
 	}
-	name := "thank-you-notes-" + from.In(loc).Format(time.DateOnly) + ".pdf"
-	c.Response().Header().Set("Content-Disposition", `inline; filename="`+name+`"`)
-	return c.Blob(http.StatusOK, "application/pdf", b.Bytes())
+	return "thank-you-notes-" + from.In(loc).Format(time.DateOnly) + ".pdf", b.Bytes(), nil
 }

@@ -149,7 +149,7 @@ func safeNext(s string) string {
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return ""
 	}
-	if u.Path != pathExecutive && u.Path != pathCoaching {
+	if u.Path != pathExecutive && u.Path != pathCoaching && u.Path != pathNotes && u.Path != pathDigest {
 		return ""
 	}
 	if u.RawQuery != "" {

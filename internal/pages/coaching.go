@@ -31,6 +31,7 @@ type coachingView struct {
 	Praise        []surveyView
 	Complaints    []surveyView
 	HasComplaints bool
+	Mail          *mailView
 }
 
 type opportunityView struct {
@@ -162,6 +163,7 @@ func (p *Pages) coaching(c echo.Context) error {
 		Praise:        p.surveyViews(praise, maxPraiseCoaching, false),
 		Complaints:    p.surveyViews(complaints, maxPraiseCoaching, false),
 		HasComplaints: hasComplaints,
+		Mail:          p.mailLinks("supervisor", team, csYears(rec, per.To, loc)),
 	}
 	view.Subtitle = team + " · " + view.Period.Label
 	for _, t := range pr.Teams {

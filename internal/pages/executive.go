@@ -47,6 +47,7 @@ type executiveView struct {
 	MoreStars int
 	Praise    []surveyView
 	CSWeeks   []csWeekView
+	Mail      *mailView
 }
 
 type periodView struct {
@@ -198,6 +199,7 @@ func (p *Pages) executive(c echo.Context) error {
 				Stars: sv, Praise: len(w.Praise),
 			})
 		}
+		view.Mail = p.mailLinks("executive", "", csYears(rec, per.To, loc))
 	}
 	return p.render(c, http.StatusOK, "executive", view)
 }
@@ -378,6 +380,25 @@ func (p *Pages) surveyViews(ss []metrics.Survey, limit int, withTeam bool) []sur
 		out = append(out, sv)
 	}
 	return out
+}
+
+// csYears are the years of the Customer Service Weeks to offer notes
+// for: those in rec's range and, when it has none, the last one that
+// began before to (every period has a Customer Service Week to look
+// back on).
+func csYears(rec api.Recognition, to time.Time, loc *time.Location) []int {
+	var ys []int
+	for _, w := range rec.CustomerServiceWeeks {
+		ys = append(ys, w.Start.In(loc).Year())
+	}
+	if len(ys) > 0 {
+		return ys
+	}
+	y := to.In(loc).Year()
+	if s, _ := metrics.CustomerServiceWeek(y); !time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, loc).Before(to) {
+		y--
+	}
+	return []int{y}
 }
 
 // badRequest answers a page's bad input with a 400 page naming it.

@@ -14,7 +14,10 @@
 // analysts and admins see the executive page, which has no agent-level KPI
 // rows (only recognition names agents, and analysts, whom the policy gives
 // no recognition, do not see it); supervisors see /coaching for their own
-// teams only, and are sent there from /.
+// teams only, and are sent there from /. With Options.Digests, both link
+// the thank-you note PDFs (/notes.pdf) and a preview of the weekly digest
+// (/digest), answered for the session's principal under the notes API's
+// rules.
 package pages
 
 import (
@@ -69,6 +72,9 @@ type Options struct {
 	SessionKey []byte
 	// SessionTTL bounds a session. 0: DefaultSessionTTL.
 	SessionTTL time.Duration
+	// Digests, when set, adds thank-you note PDFs (/notes.pdf) and digest
+	// previews (/digest), linked from the pages.
+	Digests Digests
 }
 
 // Pages are the built-in HTML pages; they implement api.Pages.
@@ -80,6 +86,8 @@ type Pages struct {
 	key []byte
 	ttl time.Duration
 	cat []metrics.Metric
+
+	digests Digests
 
 	tmpl   map[string]*template.Template
 	csp    string
@@ -96,7 +104,7 @@ func New(opt Options) (*Pages, error) {
 	if opt.Source == nil {
 		return nil, ErrNoSource
 	}
-	p := &Pages{src: opt.Source, cfg: opt.Config, log: opt.Logger, now: opt.Now, key: opt.SessionKey, ttl: opt.SessionTTL}
+	p := &Pages{src: opt.Source, cfg: opt.Config, log: opt.Logger, now: opt.Now, key: opt.SessionKey, ttl: opt.SessionTTL, digests: opt.Digests}
 	if p.cfg == nil {
 		d := metrics.Default()
 		p.cfg = &d
@@ -141,6 +149,10 @@ func (p *Pages) Register(add func(method, path string, h echo.HandlerFunc, m ...
 	add(http.MethodGet, pathLogin, p.loginForm, p.securityHeaders)
 	add(http.MethodPost, pathLogin, p.login, p.securityHeaders)
 	add(http.MethodPost, pathLogout, p.logout, p.securityHeaders)
+	if p.digests != nil {
+		add(http.MethodGet, pathNotes, p.notes, p.securityHeaders)
+		add(http.MethodGet, pathDigest, p.digest, p.securityHeaders)
+	}
 }
 
 // keyPrincipal is the context key api.Server's request log reads the

@@ -26,6 +26,7 @@ import (
 	"github.com/servicecard/servicecard/internal/chstore"
 	"github.com/servicecard/servicecard/internal/chtest"
 	"github.com/servicecard/servicecard/internal/demo"
+	"github.com/servicecard/servicecard/internal/digest"
 	"github.com/servicecard/servicecard/internal/scorecard"
 	"github.com/servicecard/servicecard/metrics"
 )
@@ -283,7 +284,9 @@ func (c cachedComplaints) Complaints(ctx context.Context, q api.RecognitionQuery
 // server serves the pages inside the real API server.
 func (c *center) server(t *testing.T, src Source, wrap func(http.Handler) http.Handler) *httptest.Server {
 	t.Helper()
-	pg, err := New(Options{Source: src, Config: &c.cfg, Now: c.clock})
+	// The thank-you notes and digest previews, as serve wires them.
+	nh := &digest.NotesHandler{Source: c.eng, Directory: digest.StoreDirectory{Conn: c.st.Conn()}, Config: &c.cfg, Now: c.clock}
+	pg, err := New(Options{Source: src, Config: &c.cfg, Now: c.clock, Digests: nh})
 	if err != nil {
 		t.Fatal(err)
 	}
