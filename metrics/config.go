@@ -86,6 +86,10 @@ type ServiceLevelConfig struct {
 type FCRConfig struct {
 	Mode       string `json:"mode" yaml:"mode"`               // repeat or flag
 	WindowDays int    `json:"window_days" yaml:"window_days"` // repeat mode only
+	// PlaceholderCustomers are customer ids that name nobody, besides
+	// "", "anonymous", "unknown" and "0" (compared trimmed, in lower case):
+	// their contacts are not a customer's for repeat-contact FCR.
+	PlaceholderCustomers []string `json:"placeholder_customers,omitempty" yaml:"placeholder_customers"`
 }
 
 // MinN are the sample sizes below which a metric is insufficient.

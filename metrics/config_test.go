@@ -285,3 +285,20 @@ func TestCatalog(t *testing.T) {
 		t.Errorf("Lookup(asa_s) = %+v, %v", m, err)
 	}
 }
+
+// fcr.placeholder_customers is read, and changes what the config computes.
+func TestParseConfigPlaceholderCustomers(t *testing.T) {
+	c, err := ParseConfig([]byte("fcr: {placeholder_customers: [walk-in, \"n/a\"]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.FCR.PlaceholderCustomers; len(got) != 2 || got[0] != "walk-in" || got[1] != "n/a" {
+		t.Errorf("fcr.placeholder_customers = %q", got)
+	}
+	if c.Version() == Default().Version() {
+		t.Error("placeholders leave the config version unchanged")
+	}
+	if c, err := ParseConfig([]byte("fcr: {placeholder_customers: []}\n")); err != nil || c.Version() != Default().Version() {
+		t.Errorf("an empty list: err %v, version changed %v", err, c.Version() != Default().Version())
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -36,6 +37,9 @@ type CountsQuery struct {
 	ShortAbandonS int
 	FCRMode       string
 	FCRWindowDays int
+	// PlaceholderCustomers are customer ids, besides
+	// DefaultPlaceholderCustomers, that name nobody (fcr.placeholder_customers).
+	PlaceholderCustomers []string
 	// Channels are the real-time channels queue metrics cover.
 	Channels []string
 }
@@ -55,7 +59,23 @@ func CountsQueryFor(cfg metrics.Config, level metrics.Level, grain metrics.Grain
 		Level: level, Grain: grain, From: from, To: to, Location: cfg.Location(), Teams: teams,
 		ServiceLevelS: cfg.ServiceLevel.ThresholdS, ShortAbandonS: cfg.ShortAbandonS,
 		FCRMode: cfg.FCR.Mode, FCRWindowDays: cfg.FCR.WindowDays, Channels: cfg.ServiceLevel.Channels,
+		PlaceholderCustomers: cfg.FCR.PlaceholderCustomers,
 	}
+}
+
+// DefaultPlaceholderCustomers are customer ids that name nobody (compared
+// trimmed, in lower case); with CountsQuery.PlaceholderCustomers they are
+// not customers: their contacts never count for repeat-contact FCR.
+var DefaultPlaceholderCustomers = []string{"", "anonymous", "unknown", "0"}
+
+// placeholders are the lower-case, trimmed customer ids of q that are not
+// customers.
+func (q CountsQuery) placeholders() []string {
+	out := slices.Clone(DefaultPlaceholderCustomers)
+	for _, p := range q.PlaceholderCustomers {
+		out = append(out, strings.ToLower(strings.TrimSpace(p)))
+	}
+	return out
 }
 
 // countsView is what the counts_*.sql templates see.
@@ -242,6 +262,7 @@ func (s *Store) Facts(ctx context.Context, q CountsQuery) (Facts, error) {
 		clickhouse.Named("tz", loc.String()),
 		clickhouse.Named("teams", q.Teams),
 		clickhouse.Named("channels", q.Channels),
+		clickhouse.Named("placeholders", q.placeholders()),
 	}
 	repeatFCR := q.FCRMode == metrics.FCRRepeat
 	var out Facts
