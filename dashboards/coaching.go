@@ -90,13 +90,10 @@ func (g *generator) agentTable() *panel {
 	items := []string{"key AS agent", "score", "internal", "external"}
 	var flags []string
 	var overrides []override
-	for _, m := range append(g.goalMetrics(metrics.FamilyInternal), g.goalMetrics(metrics.FamilyExternal)...) {
-		if m.ID == metrics.IDAbandonRate {
-			continue // an abandoned contact has no agent: always 0 at agent level
-		}
+	for _, m := range g.agentMetrics() {
 		items = append(items, mv(m.ID)+" AS "+m.ID)
 		cols = append(cols, m.ID)
-		overrides = append(overrides, byName(m.ID, append(metricProps(m, true), short(m.ID, 70)...)...))
+		overrides = append(overrides, byName(m.ID, append(metricProps(m, true), short(m.ID, metricWidth(m))...)...))
 		flags = append(flags, fmt.Sprintf("if(%s, '%s', '')", worse(m, mv(m.ID)), sqlString(m.Name)))
 		if m.Family == metrics.FamilyExternal {
 			n := m.ID + "_n"
@@ -129,7 +126,8 @@ ORDER BY score`, join(items), teamLatest, teamAgents), cols...)
 	}
 	p.overrides = append(p.overrides, byName("agent", prop("displayName", "Agent"), prop("custom.width", 100)))
 	p.overrides = append(p.overrides, overrides...)
-	p.overrides = append(p.overrides, byName("flags", prop("displayName", "Flags"), prop("custom.width", 1300-agentTableWidth(len(cols)))))
+	p.overrides = append(p.overrides, byName("flags", prop("displayName", "Flags"), prop("custom.width", 1300-agentTableWidth(g.agentMetrics()))))
+	p.defaults.Custom["filterable"] = false
 	return p
 }
 
@@ -181,6 +179,7 @@ ORDER BY pattern, agent`, mv(aht.ID), mv(nps.ID), mn(nps.ID), minN, teamLatest, 
 		byName("team_nps", prop("displayName", "Team "+coachingHeaders[nps.ID]), prop("decimals", 0), prop("custom.width", 110)),
 		byName("pattern", prop("displayName", "Pattern"), prop("custom.width", 640)),
 	}
+	p.defaults.Custom["filterable"] = false
 	return p
 }
 
@@ -227,14 +226,16 @@ ORDER BY time DESC
 LIMIT 200`, title, cond, teamAgents), "time", "agent", "nps", "csat", "ces", "comment")
 	p := tablePanel(title, desc, 12, 12, q)
 	p.overrides = []override{
-		byName("time", prop("displayName", "Answered"), prop("unit", "time:YYYY-MM-DD HH:mm"), prop("custom.width", 125)),
-		byName("agent", prop("displayName", "Agent"), prop("custom.width", 90)),
+		byName("time", prop("displayName", "Answered"), prop("unit", "time:YYYY-MM-DD HH:mm"), prop("custom.width", 140)),
+		byName("agent", prop("displayName", "Agent"), prop("custom.width", 70)),
 		byName("nps", prop("displayName", "NPS"), prop("custom.width", 50)),
 		byName("csat", prop("displayName", "CSAT"), prop("custom.width", 55)),
 		byName("ces", prop("displayName", "CES"), prop("custom.width", 50)),
 		// The comment is the point of the table: it takes the rest of the panel and wraps.
-		byName("comment", prop("displayName", "Comment"), prop("custom.width", 260), prop("custom.cellOptions", map[string]any{"type": "auto", "wrapText": true})),
+		byName("comment", prop("displayName", "Comment"), prop("custom.width", 260), prop("custom.inspect", true),
+			prop("custom.cellOptions", map[string]any{"type": "auto", "wrapText": true})),
 	}
+	p.defaults.Custom["filterable"] = false
 	return p
 }
 
@@ -254,10 +255,38 @@ func short(id string, width int) []property {
 	return []property{prop("custom.width", width)}
 }
 
+// metricWidth is the width of a metric column of the agent table:
+// hh:mm:ss durations need more than percentages.
+func metricWidth(m metrics.Metric) int {
+	if m.Unit == metrics.UnitSeconds {
+		return 80
+	}
+	return 65
+}
+
+// agentMetrics are the metrics of the agent table: abandons have no
+// agent, so the abandon rate is always 0 at agent level and left out.
+func (g *generator) agentMetrics() []metrics.Metric {
+	var out []metrics.Metric
+	for _, m := range append(g.goalMetrics(metrics.FamilyInternal), g.goalMetrics(metrics.FamilyExternal)...) {
+		if m.ID != metrics.IDAbandonRate {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // agentTableWidth is what the agent table's columns but flags take:
-// agent, three scores, then 70 px per metric and 60 px per sample.
-func agentTableWidth(ncols int) int {
-	return 100 + 3*75 + (ncols-5)*70
+// agent, three scores, the metrics and the survey samples.
+func agentTableWidth(ms []metrics.Metric) int {
+	w := 100 + 3*75
+	for _, m := range ms {
+		w += metricWidth(m)
+		if m.Family == metrics.FamilyExternal {
+			w += 60
+		}
+	}
+	return w
 }
 
 // sqlString escapes s for a single-quoted SQL literal.
