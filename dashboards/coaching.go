@@ -90,17 +90,17 @@ func (g *generator) agentTable() *panel {
 	items := []string{"key AS agent", "score", "internal", "external"}
 	var flags []string
 	var overrides []override
-	for _, m := range append(g.goalMetrics(metrics.FamilyInternal), g.goalMetrics(metrics.FamilyExternal)...) {
+	for _, m := range g.agentMetrics() {
 		items = append(items, mv(m.ID)+" AS "+m.ID)
 		cols = append(cols, m.ID)
-		overrides = append(overrides, byName(m.ID, metricProps(m, true)...))
+		overrides = append(overrides, byName(m.ID, append(metricProps(m, true), short(m.ID, metricWidth(m))...)...))
 		flags = append(flags, fmt.Sprintf("if(%s, '%s', '')", worse(m, mv(m.ID)), sqlString(m.Name)))
 		if m.Family == metrics.FamilyExternal {
 			n := m.ID + "_n"
 			items = append(items, mn(m.ID)+" AS "+n)
 			cols = append(cols, n)
-			overrides = append(overrides, byName(n, prop("displayName", m.Name+" answers"), prop("unit", "short"),
-				prop("thresholds", minNThresholds(m.MinN)), prop("custom.cellOptions", map[string]any{"type": "color-text"})))
+			overrides = append(overrides, byName(n, prop("unit", "short"), prop("thresholds", minNThresholds(m.MinN)),
+				prop("custom.cellOptions", map[string]any{"type": "color-text"}), prop("displayName", coachingHeaders[m.ID]+" n"), prop("custom.width", 60)))
 			if m.MinN > 0 {
 				flags = append(flags, fmt.Sprintf("if(%s < %d, 'few %s answers', '')", mn(m.ID), m.MinN, sqlString(strings.ToUpper(m.ID))))
 			}
@@ -122,10 +122,12 @@ ORDER BY score`, join(items), teamLatest, teamAgents), cols...)
 		24, 12, q)
 	for _, c := range []string{"score", "internal", "external"} {
 		p.overrides = append(p.overrides, byName(c, prop("displayName", strings.ToUpper(c[:1])+c[1:]), prop("decimals", 0), prop("min", 0), prop("max", 100),
-			prop("thresholds", scoreThresholds()), prop("custom.cellOptions", map[string]any{"type": "color-background"})))
+			prop("thresholds", scoreThresholds()), prop("custom.cellOptions", map[string]any{"type": "color-background"}), prop("custom.width", 75)))
 	}
+	p.overrides = append(p.overrides, byName("agent", prop("displayName", "Agent"), prop("custom.width", 100)))
 	p.overrides = append(p.overrides, overrides...)
-	p.overrides = append(p.overrides, byName("flags", prop("displayName", "Flags"), prop("custom.width", 320)))
+	p.overrides = append(p.overrides, byName("flags", prop("displayName", "Flags"), prop("custom.width", 1300-agentTableWidth(g.agentMetrics()))))
+	p.defaults.Custom["filterable"] = false
 	return p
 }
 
@@ -168,14 +170,16 @@ ORDER BY pattern, agent`, mv(aht.ID), mv(nps.ID), mn(nps.ID), minN, teamLatest, 
 	p := tablePanel("Efficiency next to sentiment", describe(aht)+"\n\n"+describe(nps)+
 		"\n\nPattern compares the agent with the team in the same period.", 24, 10, q)
 	p.overrides = []override{
-		byName("aht_s", metricProps(aht, true)...),
-		byName("nps", metricProps(nps, true)...),
-		byName("nps_n", prop("displayName", nps.Name+" answers"), prop("thresholds", minNThresholds(minN)),
-			prop("custom.cellOptions", map[string]any{"type": "color-text"})),
-		byName("team_aht_s", prop("displayName", "Team "+aht.Name), prop("unit", durationUnit), prop("decimals", durationDecimals)),
-		byName("team_nps", prop("displayName", "Team "+nps.Name), prop("decimals", 0)),
-		byName("pattern", prop("displayName", "Pattern")),
+		byName("agent", prop("displayName", "Agent"), prop("custom.width", 160)),
+		byName("aht_s", append(metricProps(aht, true), short(aht.ID, 100)...)...),
+		byName("nps", append(metricProps(nps, true), short(nps.ID, 90)...)...),
+		byName("nps_n", prop("thresholds", minNThresholds(minN)), prop("custom.cellOptions", map[string]any{"type": "color-text"}),
+			prop("displayName", coachingHeaders[nps.ID]+" n"), prop("custom.width", 90)),
+		byName("team_aht_s", prop("displayName", "Team "+coachingHeaders[aht.ID]), prop("unit", durationUnit), prop("decimals", durationDecimals), prop("custom.width", 110)),
+		byName("team_nps", prop("displayName", "Team "+coachingHeaders[nps.ID]), prop("decimals", 0), prop("custom.width", 110)),
+		byName("pattern", prop("displayName", "Pattern"), prop("custom.width", 640)),
 	}
+	p.defaults.Custom["filterable"] = false
 	return p
 }
 
@@ -222,13 +226,67 @@ ORDER BY time DESC
 LIMIT 200`, title, cond, teamAgents), "time", "agent", "nps", "csat", "ces", "comment")
 	p := tablePanel(title, desc, 12, 12, q)
 	p.overrides = []override{
-		byName("comment", prop("displayName", "Comment"), prop("custom.width", 420), prop("custom.cellOptions", map[string]any{"type": "auto", "wrapText": true})),
-		byName("agent", prop("displayName", "Agent")),
-		byName("nps", prop("displayName", "NPS answer")),
-		byName("csat", prop("displayName", "CSAT answer")),
-		byName("ces", prop("displayName", "Effort answer")),
+		byName("time", prop("displayName", "Answered"), prop("unit", "time:YYYY-MM-DD HH:mm"), prop("custom.width", 140)),
+		byName("agent", prop("displayName", "Agent"), prop("custom.width", 70)),
+		byName("nps", prop("displayName", "NPS"), prop("custom.width", 50)),
+		byName("csat", prop("displayName", "CSAT"), prop("custom.width", 55)),
+		byName("ces", prop("displayName", "CES"), prop("custom.width", 50)),
+		// The comment is the point of the table: it takes the rest of the panel and wraps.
+		byName("comment", prop("displayName", "Comment"), prop("custom.width", 260), prop("custom.inspect", true),
+			prop("custom.cellOptions", map[string]any{"type": "auto", "wrapText": true})),
 	}
+	p.defaults.Custom["filterable"] = false
 	return p
+}
+
+// coachingHeaders are the short column headers of the coaching tables.
+var coachingHeaders = map[string]string{
+	metrics.IDAHT: "AHT", metrics.IDASA: "ASA", metrics.IDServiceLevel: "SL", metrics.IDTransferRate: "Transfers",
+	metrics.IDHoldRate: "Hold", metrics.IDFCRRate: "FCR", metrics.IDOccupancy: "Occupancy", metrics.IDAdherence: "Adherence",
+	metrics.IDNPS: "NPS", metrics.IDCSAT: "CSAT", metrics.IDCES: "CES", metrics.IDSurveyRate: "Surveyed",
+}
+
+// short is the short header and the width of a metric column; a metric
+// without a short header keeps its name.
+func short(id string, width int) []property {
+	if h, ok := coachingHeaders[id]; ok {
+		return []property{prop("displayName", h), prop("custom.width", width)}
+	}
+	return []property{prop("custom.width", width)}
+}
+
+// metricWidth is the width of a metric column of the agent table:
+// hh:mm:ss durations need more than percentages.
+func metricWidth(m metrics.Metric) int {
+	if m.Unit == metrics.UnitSeconds {
+		return 80
+	}
+	return 65
+}
+
+// agentMetrics are the metrics of the agent table: abandons have no
+// agent, so the abandon rate is always 0 at agent level and left out.
+func (g *generator) agentMetrics() []metrics.Metric {
+	var out []metrics.Metric
+	for _, m := range append(g.goalMetrics(metrics.FamilyInternal), g.goalMetrics(metrics.FamilyExternal)...) {
+		if m.ID != metrics.IDAbandonRate {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// agentTableWidth is what the agent table's columns but flags take:
+// agent, three scores, the metrics and the survey samples.
+func agentTableWidth(ms []metrics.Metric) int {
+	w := 100 + 3*75
+	for _, m := range ms {
+		w += metricWidth(m)
+		if m.Family == metrics.FamilyExternal {
+			w += 60
+		}
+	}
+	return w
 }
 
 // sqlString escapes s for a single-quoted SQL literal.

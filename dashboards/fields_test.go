@@ -130,3 +130,63 @@ func TestExecutiveTableFitsTheScreen(t *testing.T) {
 		t.Errorf("the table's query does not mark partial periods as \"(4/7 d)\"")
 	}
 }
+
+// TestCoachingTablesFitTheScreen: every column of the coaching tables has
+// a set width and a short header, together fitting the panel's share of a
+// 1400 px screen; the agent table has no abandon rate (abandons have no
+// agent), and Praise and Complaints show the customer's comment.
+func TestCoachingTablesFitTheScreen(t *testing.T) {
+	g, err := newGenerator(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]*panel{"Agent scorecards": g.agentTable(), "Efficiency next to sentiment": g.efficiencyTable(),
+		"Praise": g.commentsTable("Praise", "", "1"), "Complaints": g.commentsTable("Complaints", "", "1")}
+	seen := 0
+	for _, table := range generatedPanels(t, "supervisor/servicecard-coaching.json") {
+		src, ok := want[table.Title]
+		if !ok || table.Type != "table" {
+			continue
+		}
+		seen++
+		cols := src.targets[0].columns
+		if (table.Title == "Praise" || table.Title == "Complaints") && !strings.Contains(strings.Join(cols, ","), "comment") {
+			t.Errorf("%s: no comment column in %v", table.Title, cols)
+		}
+		for _, c := range cols {
+			if c == "abandon_rate" {
+				t.Errorf("%s: abandon rate at agent level", table.Title)
+			}
+		}
+		total := 0
+		for _, c := range cols {
+			width, header := 0.0, ""
+			for _, o := range table.FieldConfig.Overrides {
+				if o.Matcher.Options != c {
+					continue
+				}
+				for _, pr := range o.Properties {
+					switch pr.ID {
+					case "custom.width":
+						width, _ = pr.Value.(float64)
+					case "displayName":
+						header, _ = pr.Value.(string)
+					}
+				}
+			}
+			if width <= 0 {
+				t.Errorf("%s: column %s has no width", table.Title, c)
+			}
+			if header == "" || len(header) > 16 {
+				t.Errorf("%s: column %s: header %q (want 1-16 characters)", table.Title, c, header)
+			}
+			total += int(width)
+		}
+		if limit := tableWidth * src.w / 24; total > limit {
+			t.Errorf("%s: the columns take %d px, more than %d", table.Title, total, limit)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("found %d of the %d coaching tables", seen, len(want))
+	}
+}
