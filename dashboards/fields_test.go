@@ -101,20 +101,7 @@ func TestExecutiveTableFitsTheScreen(t *testing.T) {
 	cols := g.compareTable().targets[0].columns
 	total := 0
 	for _, c := range cols {
-		width, header := 0.0, ""
-		for _, o := range table.FieldConfig.Overrides {
-			if o.Matcher.Options != c {
-				continue
-			}
-			for _, pr := range o.Properties {
-				switch pr.ID {
-				case "custom.width":
-					width, _ = pr.Value.(float64)
-				case "displayName":
-					header, _ = pr.Value.(string)
-				}
-			}
-		}
+		width, header := columnLook(table, c)
 		if width <= 0 {
 			t.Errorf("column %s has no width", c)
 		}
@@ -129,6 +116,25 @@ func TestExecutiveTableFitsTheScreen(t *testing.T) {
 	if len(table.Targets) != 1 || !strings.Contains(table.Targets[0].RawSQL, "' d)'") {
 		t.Errorf("the table's query does not mark partial periods as \"(4/7 d)\"")
 	}
+}
+
+// columnLook returns the width and header that a table's field overrides
+// give column c.
+func columnLook(table *genPanel, c string) (width float64, header string) {
+	for _, o := range table.FieldConfig.Overrides {
+		if o.Matcher.Options != c {
+			continue
+		}
+		for _, pr := range o.Properties {
+			switch pr.ID {
+			case "custom.width":
+				width, _ = pr.Value.(float64)
+			case "displayName":
+				header, _ = pr.Value.(string)
+			}
+		}
+	}
+	return width, header
 }
 
 // TestCoachingTablesFitTheScreen: every column of the coaching tables has
@@ -160,20 +166,7 @@ func TestCoachingTablesFitTheScreen(t *testing.T) {
 		}
 		total := 0
 		for _, c := range cols {
-			width, header := 0.0, ""
-			for _, o := range table.FieldConfig.Overrides {
-				if o.Matcher.Options != c {
-					continue
-				}
-				for _, pr := range o.Properties {
-					switch pr.ID {
-					case "custom.width":
-						width, _ = pr.Value.(float64)
-					case "displayName":
-						header, _ = pr.Value.(string)
-					}
-				}
-			}
+			width, header := columnLook(&table, c)
 			if width <= 0 {
 				t.Errorf("%s: column %s has no width", table.Title, c)
 			}
