@@ -367,14 +367,18 @@ func (e *Engine) Ingest(ctx context.Context, req api.IngestRequest, body io.Read
 	if err != nil && errors.Is(err, ingest.ErrFormat) {
 		return sum, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
 	}
+	if err != nil && chstore.Unavailable(err) {
+		// The load could not record its outcome: its batch row may say
+		// running, even when the outage cut the very insert that recorded
+		// it. Mark it failed once ClickHouse answers again (a no-op when
+		// no running row was stored).
+		go e.markFailed(id, "interrupted: ClickHouse became unavailable during the load; rows flushed before it may be stored under this batch (send the file again to replace them)")
+	}
 	if err != nil && chstore.Unavailable(err) && sum.Duration == 0 {
-		// The batch never began (Load sets Duration once it parsed).
-		return sum, api.Note(outage(err), "nothing was loaded")
+		// No row was loaded (Load sets Duration once it parsed).
+		return sum, api.Note(outage(err), fmt.Sprintf("nothing was loaded; batch %s, if it was recorded as running, is marked failed as soon as ClickHouse answers again", id))
 	}
 	if err != nil && chstore.Unavailable(err) {
-		// The load could not record its outcome: its batch row may still
-		// say running. Mark it failed once ClickHouse answers again.
-		go e.markFailed(id, "interrupted: ClickHouse became unavailable during the load; rows flushed before it may be stored under this batch (send the file again to replace them)")
 		return sum, api.Note(outage(err), fmt.Sprintf("batch %s was cut off by a storage outage; it is marked failed as soon as ClickHouse answers again (rows flushed before the outage may be stored; send the file again to replace them)", id))
 	}
 	return sum, err
