@@ -1,5 +1,10 @@
 package metrics
 
+import (
+	"reflect"
+	"strings"
+)
+
 // Counts are the additive inputs of every metric: sums and counts as the
 // ClickHouse rollups hold them, never averages or rates, so Counts of two
 // periods, queues or agents add up (Add) and the metrics of the total are
@@ -90,6 +95,22 @@ func (c *Counts) fields() []*int64 {
 		&c.AcwS, &c.Transferred, &c.Held, &c.FCRKnown, &c.FCRResolved, &c.OccupiedS, &c.AvailableS,
 		&c.ScheduledS, &c.AdherentS, &c.SurveysLinked, &c.NPSN, &c.Promoters, &c.Detractors,
 		&c.CSATN, &c.CSATSatisfied, &c.CESN, &c.CESSum, &c.CESSumSq}
+}
+
+// Fields lists pointers to every field of c, in declaration order, for
+// code that stores Counts column by column (the daily facts table has one
+// column per field, named by CountsFieldNames).
+func (c *Counts) Fields() []*int64 { return c.fields() }
+
+// CountsFieldNames are the JSON names of the Counts fields, in the order
+// of Fields.
+func CountsFieldNames() []string {
+	t := reflect.TypeFor[Counts]()
+	out := make([]string, t.NumField())
+	for i := range out {
+		out[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	}
+	return out
 }
 
 // Add adds o field by field.

@@ -53,6 +53,7 @@ func runDemo(ctx context.Context, e env) error {
 		return err
 	}
 	defer cleanup()
+	st.UseConfig(cfg) // loads keep the facts of the demo's configuration
 
 	t0 := time.Now()
 	m, err := demo.Generate(opt)

@@ -10,6 +10,8 @@ import (
 	"github.com/servicecard/servicecard/internal/auth"
 	"github.com/servicecard/servicecard/internal/chserver"
 	"github.com/servicecard/servicecard/internal/chstore"
+	"github.com/servicecard/servicecard/internal/demo"
+	"github.com/servicecard/servicecard/metrics"
 )
 
 const defaultDSN = "clickhouse://default:@127.0.0.1:9000/servicecard"
@@ -47,6 +49,18 @@ func openStore(ctx context.Context, e env, local bool) (*chstore.Store, func(), 
 		cleanup()
 		return nil, nil, fmt.Errorf("migrate: %w", err)
 	}
+	// The facts every load keeps current are those of the deployment's
+	// configuration (the demo's own, when it has no file).
+	cfg, err := loadConfig(e)
+	if local && e.getenv(metrics.EnvConfig) == "" {
+		cfg, err = metrics.ParseConfig([]byte("timezone: " + demo.DefaultTimezone + "\n"))
+	}
+	if err != nil {
+		st.Close()
+		cleanup()
+		return nil, nil, err
+	}
+	st.UseConfig(cfg)
 	return st, func() { st.Close(); cleanup() }, nil
 }
 

@@ -126,6 +126,11 @@ type Store struct {
 	lastVersion atomic.Uint64
 
 	keys agentKeys // see agentkeys.go
+
+	// Daily facts (facts.go): the configuration they are kept under, and
+	// one refresh at a time.
+	factsQ    atomic.Pointer[CountsQuery]
+	refreshMu sync.Mutex
 	// Cluster mode: the cluster, the replicas a write must reach (all of
 	// a shard's) and the cross-process write lock.
 	cluster string

@@ -42,6 +42,9 @@ type CountsQuery struct {
 	PlaceholderCustomers []string
 	// Channels are the real-time channels queue metrics cover.
 	Channels []string
+	// Only says the facts will be grouped at Level alone, so dimensions
+	// that level does not need may be summed away before they travel.
+	Only bool
 }
 
 // GroupCounts is the Counts of one level key in one period. Team is the
@@ -80,10 +83,10 @@ func (q CountsQuery) placeholders() []string {
 
 // countsView is what the counts_*.sql templates see.
 type countsView struct {
-	Teams          bool
-	AnsweredWithin string
-	ShortAbandons  string
-	Facts          string
+	Teams         bool
+	ServiceLevelS int // whitelisted: metrics.ServiceLevelThresholds
+	ShortAbandonS int // whitelisted: metrics.ShortAbandonThresholds
+	Facts         string
 }
 
 func validThreshold(v int, allowed []int) bool {
@@ -221,35 +224,67 @@ func (facts Facts) Group(level metrics.Level, grain metrics.Grain, from time.Tim
 	return out
 }
 
-// Facts runs the count queries for q's range and teams (q's level and
-// grain are only validated: Facts.Group applies them).
+// Facts returns the daily facts of q's range and teams (q's level and
+// grain are only validated: Facts.Group applies them). A range of whole
+// business days is read from the stored facts (facts.go), the days not
+// computed yet live; any other range is computed live.
 func (s *Store) Facts(ctx context.Context, q CountsQuery) (Facts, error) {
+	if err := q.validate(); err != nil {
+		return nil, err
+	}
+	p, err := s.plan(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if !p.wholeRange {
+		return s.liveFacts(ctx, q)
+	}
+	out, err := s.storedFacts(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	live, err := s.liveRuns(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, live...), nil
+}
+
+// validate checks q's level, grain and thresholds.
+func (q CountsQuery) validate() error {
 	if _, ok := map[metrics.Level]bool{metrics.LevelOrg: true, metrics.LevelSite: true, metrics.LevelTeam: true,
 		metrics.LevelQueue: true, metrics.LevelAgent: true}[q.Level]; !ok {
-		return nil, fmt.Errorf("%w %q", metrics.ErrUnknownLevel, q.Level)
+		return fmt.Errorf("%w %q", metrics.ErrUnknownLevel, q.Level)
 	}
 	switch q.Grain {
 	case "", metrics.GrainDay, metrics.GrainWeek, metrics.GrainMonth:
 	default:
-		return nil, fmt.Errorf("%w %q", metrics.ErrUnknownGrain, q.Grain)
+		return fmt.Errorf("%w %q", metrics.ErrUnknownGrain, q.Grain)
 	}
 	if !validThreshold(q.ServiceLevelS, metrics.ServiceLevelThresholds) {
-		return nil, fmt.Errorf("chstore: no rollup column for a service level threshold of %d s", q.ServiceLevelS)
+		return fmt.Errorf("chstore: service level threshold %d s is not one of %v", q.ServiceLevelS, metrics.ServiceLevelThresholds)
 	}
 	if !validThreshold(q.ShortAbandonS, metrics.ShortAbandonThresholds) {
-		return nil, fmt.Errorf("chstore: no rollup column for a short abandon threshold of %d s", q.ShortAbandonS)
+		return fmt.Errorf("chstore: short abandon threshold %d s is not one of %v", q.ShortAbandonS, metrics.ShortAbandonThresholds)
+	}
+	return nil
+}
+
+// liveFacts runs the count queries over the raw tables for q's range and
+// teams.
+func (s *Store) liveFacts(ctx context.Context, q CountsQuery) (Facts, error) {
+	if err := q.validate(); err != nil {
+		return nil, err
 	}
 	loc := q.Location
 	if loc == nil {
 		loc = time.UTC
 	}
 	v := countsView{
-		Teams:          len(q.Teams) > 0,
-		AnsweredWithin: fmt.Sprintf("answered_within_%d", q.ServiceLevelS),
-		Facts:          strings.TrimRight(strings.TrimSpace(surveyFactsSQL), ";"),
-	}
-	if q.ShortAbandonS > 0 {
-		v.ShortAbandons = fmt.Sprintf("short_abandons_%d", q.ShortAbandonS)
+		Teams:         len(q.Teams) > 0,
+		ServiceLevelS: q.ServiceLevelS,
+		ShortAbandonS: q.ShortAbandonS,
+		Facts:         strings.TrimRight(strings.TrimSpace(surveyFactsSQL), ";"),
 	}
 	window := time.Duration(q.FCRWindowDays) * 24 * time.Hour
 	args := []any{

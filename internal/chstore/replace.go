@@ -153,7 +153,7 @@ const lookupChunk = 32768
 // lane's lock from the lookup to the end of the insert, and sends the
 // lane's rows and cancel rows as one INSERT. in is left stamped: the
 // caller resets it.
-func (t *replacing[R]) write(ctx context.Context, s *Store, lane int, in rowCols[R], sc *laneScratch[R], ingestedAt time.Time, batchID string) (superseded int, err error) {
+func (t *replacing[R]) write(ctx context.Context, s *Store, lane int, in rowCols[R], sc *laneScratch[R], acc *touched, ingestedAt time.Time, batchID string) (superseded int, err error) {
 	t.locks[lane].Lock()
 	defer t.locks[lane].Unlock()
 	unlock, err := s.zkLock.lock(ctx)
@@ -234,7 +234,14 @@ func (t *replacing[R]) write(ctx context.Context, s *Store, lane int, in rowCols
 				cancels[j] = true
 			}
 		}
-		// The rows that won and the cancel rows, in runs.
+		// The rows that won and the cancel rows, in runs, their days
+		// marked dirty first (facts.go).
+		if err := acc.before(ctx, s, in, win, from, to); err != nil {
+			return 0, err
+		}
+		if err := acc.before(ctx, s, stored.rows, cancels, 0, len(cancels)); err != nil {
+			return 0, err
+		}
 		for _, set := range []struct {
 			rows     rowCols[R]
 			send     []bool

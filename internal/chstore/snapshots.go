@@ -7,8 +7,6 @@ import (
 	"math"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
-
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -87,71 +85,4 @@ func (s *Store) RecordSnapshotRun(ctx context.Context, grain metrics.Grain, from
 // (how clickhouse-go sends a Date).
 func dateOf(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
-// snapshotCardsSQL reads the stored cards of a level, grain and range.
-const snapshotCardsSQL = `
-SELECT card
-FROM scorecards FINAL
-WHERE level = @level AND grain = @grain AND config_version = @version
-  AND period_start >= toDate(@from) AND period_start < toDate(@to)`
-
-// snapshotTeamsSQL restricts snapshotCardsSQL to teams: agents of the
-// teams, or the teams' own rows.
-const snapshotTeamsSQL = `
-  AND (has(@teams, team) OR (level = 'team' AND has(@teams, key)))`
-
-// snapshotFreshSQL says whether a current run covers the range.
-const snapshotFreshSQL = `
-SELECT count()
-FROM scorecard_runs
-WHERE grain = @grain AND period_from <= toDate(@from) AND period_to >= toDate(@to)
-  AND config_version = @version
-  AND computed_at > (SELECT ifNull(max(finished_at), toDateTime(0, 'UTC')) FROM ingest_batches FINAL)`
-
-// SnapshotCards returns the stored cards of level and grain for the
-// periods starting in [from, to) (whole periods, dates in the business
-// zone), restricted to teams when given, and whether the snapshots are
-// current for that range: a run under configVersion covered it and no load
-// finished after the run began. When ok is false the cards must be
-// computed live.
-func (s *Store) SnapshotCards(ctx context.Context, level metrics.Level, grain metrics.Grain, from, to time.Time, teams []string, configVersion string) (cards []metrics.Card, ok bool, err error) {
-	args := []any{
-		clickhouse.Named("level", string(level)), clickhouse.Named("grain", string(grain)),
-		// Dates as text: 18.16 compares a Date column with a DateTime
-		// value wrongly.
-		clickhouse.Named("from", from.Format(time.DateOnly)), clickhouse.Named("to", to.Format(time.DateOnly)),
-		clickhouse.Named("teams", teams), clickhouse.Named("version", configVersion),
-	}
-	var fresh uint64
-	if err := s.conn.QueryRow(ctx, snapshotFreshSQL, args...).Scan(&fresh); err != nil {
-		return nil, false, fmt.Errorf("chstore: snapshot freshness: %w", err)
-	}
-	if fresh == 0 {
-		return nil, false, nil
-	}
-	q := snapshotCardsSQL
-	if len(teams) > 0 {
-		q += snapshotTeamsSQL
-	}
-	rows, err := s.conn.Query(ctx, q+"\nORDER BY period_start, key", args...)
-	if err != nil {
-		return nil, false, fmt.Errorf("chstore: snapshot cards: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var raw string
-		if err := rows.Scan(&raw); err != nil {
-			return nil, false, fmt.Errorf("chstore: snapshot cards: %w", err)
-		}
-		var c metrics.Card
-		if err := json.Unmarshal([]byte(raw), &c); err != nil {
-			return nil, false, fmt.Errorf("chstore: snapshot card: %w", err)
-		}
-		cards = append(cards, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("chstore: snapshot cards: %w", err)
-	}
-	return cards, true, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -31,10 +32,61 @@ type SurveyFact struct {
 }
 
 // SurveyFacts returns the responses answered in [from, to), attributed to
-// the last agent leg of their contact, ordered by responded_at.
+// the last agent leg of their contact, ordered by responded_at, source
+// and response_id. Whole business days (of the store's configuration)
+// are read from the stored facts (facts.go), days not computed yet live.
 func (s *Store) SurveyFacts(ctx context.Context, from, to time.Time) ([]SurveyFact, error) {
-	rows, err := s.conn.Query(ctx, surveyFactsSQL,
-		clickhouse.Named("from", from.UTC()), clickhouse.Named("to", to.UTC()))
+	q := s.factsQuery()
+	q.From, q.To = from, to
+	p, err := s.plan(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if !p.wholeRange {
+		return s.liveSurveyFacts(ctx, from, to)
+	}
+	sql, err := factsSQL("facts_surveys.sql", map[string]any{"In": s.in(), "Live": len(p.live) > 0})
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.scanSurveyFacts(ctx, sql, clickhouse.Named("config", p.config),
+		clickhouse.Named("from", p.from.String()), clickhouse.Named("to", p.to.String()),
+		clickhouse.Named("from_t", from.UTC()), clickhouse.Named("to_t", to.UTC()),
+		clickhouse.Named("live", p.liveStrings()))
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range runs(p.live, 1<<30) {
+		live, err := s.liveSurveyFacts(ctx, r[0].midnight(p.loc), (r[1] + 1).midnight(p.loc))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, live...)
+	}
+	if len(p.live) > 0 {
+		sort.SliceStable(out, func(i, j int) bool {
+			a, b := out[i], out[j]
+			if !a.RespondedAt.Equal(b.RespondedAt) {
+				return a.RespondedAt.Before(b.RespondedAt)
+			}
+			if a.Source != b.Source {
+				return a.Source < b.Source
+			}
+			return a.ResponseID < b.ResponseID
+		})
+	}
+	return out, nil
+}
+
+// liveSurveyFacts attributes the responses of [from, to) from the raw
+// tables (queries/survey_facts.sql).
+func (s *Store) liveSurveyFacts(ctx context.Context, from, to time.Time) ([]SurveyFact, error) {
+	return s.scanSurveyFacts(ctx, surveyFactsSQL, clickhouse.Named("from", from.UTC()), clickhouse.Named("to", to.UTC()))
+}
+
+// scanSurveyFacts runs a query whose rows are survey facts.
+func (s *Store) scanSurveyFacts(ctx context.Context, sql string, args ...any) ([]SurveyFact, error) {
+	rows, err := s.conn.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("chstore: survey facts: %w", err)
 	}

@@ -61,6 +61,9 @@ type rowCols[R any] interface {
 	// stamp gives the pushed rows sign +1, ingestedAt, batchID and
 	// consecutive versions from version.
 	stamp(ingestedAt time.Time, batchID string, version uint64)
+	// bookedAt is the time row i is booked to (a contact's start, a
+	// response's time), in Unix seconds: the day whose facts it changes.
+	bookedAt(i int) uint32
 	// appendTo appends rows [from, to) to an insert of the table's columns.
 	appendTo(b driver.Batch, from, to int) error
 	// values returns every row, one slice per column (rows added with
@@ -471,6 +474,15 @@ func (c *contactCols) add(x *ingest.Contact, m rowMeta) {
 
 func (c *contactCols) updated(i int) int64 { return int64(c.sourceUpdatedAt[i]) }
 
+func (c *contactCols) bookedAt(i int) uint32 { return c.startedAt[i] }
+
+// links are row i's contact id and root (initial_contact_id, when set):
+// the survey responses naming either, or another leg of the root, are
+// attributed through it.
+func (c *contactCols) links(i int) (id, root string) {
+	return c.text[ccContactID].str(i), c.text[ccInitialContactID].str(i)
+}
+
 func (c *contactCols) meta(i int) rowMeta { return c.metaCols.row(i) }
 
 func (c *contactCols) cancel(i int) { c.sign[i] = -1 }
@@ -638,6 +650,8 @@ func (c *surveyCols) add(x *ingest.Survey, m rowMeta) {
 }
 
 func (c *surveyCols) updated(i int) int64 { return 0 }
+
+func (c *surveyCols) bookedAt(i int) uint32 { return c.respondedAt[i] }
 
 func (c *surveyCols) meta(i int) rowMeta { return c.metaCols.row(i) }
 

@@ -284,12 +284,24 @@ func (w *Writer) write(ctx context.Context, b *buffers) (superseded int64, err e
 	if err := w.st.ensureAgentKeys(ctx, b.agentIDs()); err != nil {
 		return 0, err
 	}
-	n, err := writeLanes(ctx, w.st, w.st.contactsTable(), b.contacts, w.cscratch, now, w.batch.ID)
+	// Facts marks (facts.go): the days of the rows are marked dirty before
+	// they are inserted and again after.
+	acc := newTouched()
+	acc.roster = len(b.agents) > 0
+	if acc.roster {
+		if err := w.st.MarkAllDirty(ctx); err != nil {
+			return 0, err
+		}
+	}
+	if err := acc.beforeDays(ctx, w.st, b.timeDays()); err != nil {
+		return 0, err
+	}
+	n, err := writeLanes(ctx, w.st, w.st.contactsTable(), b.contacts, w.cscratch, acc, now, w.batch.ID)
 	superseded += n
 	if err != nil {
 		return superseded, err
 	}
-	n, err = writeLanes(ctx, w.st, w.st.surveysTable(), b.surveys, w.sscratch, now, w.batch.ID)
+	n, err = writeLanes(ctx, w.st, w.st.surveysTable(), b.surveys, w.sscratch, acc, now, w.batch.ID)
 	superseded += n
 	if err != nil {
 		return superseded, err
@@ -320,12 +332,31 @@ func (w *Writer) write(ctx context.Context, b *buffers) (superseded int64, err e
 			return superseded, fmt.Errorf("chstore: write ingest_rejects: %w", err)
 		}
 	}
-	return superseded, nil
+	return superseded, acc.after(ctx, w.st)
+}
+
+// timeDays are the UTC days of the buffer's agent states and schedules.
+func (b *buffers) timeDays() []dayNum {
+	var days []dayNum
+	seen := map[dayNum]bool{}
+	note := func(t time.Time) {
+		if d := dayNum(t.Unix() / dayS); !seen[d] {
+			seen[d] = true
+			days = append(days, d)
+		}
+	}
+	for _, x := range b.states {
+		note(x.Start)
+	}
+	for _, x := range b.schedules {
+		note(x.Start)
+	}
+	return days
 }
 
 // writeLanes writes the lanes of one replacing table in parallel and
 // returns how many rows were superseded.
-func writeLanes[R any, C rowCols[R]](ctx context.Context, s *Store, t *replacing[R], lanes []C, scratch []laneScratch[R], ingestedAt time.Time, batchID string) (int64, error) {
+func writeLanes[R any, C rowCols[R]](ctx context.Context, s *Store, t *replacing[R], lanes []C, scratch []laneScratch[R], acc *touched, ingestedAt time.Time, batchID string) (int64, error) {
 	var (
 		g          errgroup.Group
 		superseded atomic.Int64
@@ -335,7 +366,7 @@ func writeLanes[R any, C rowCols[R]](ctx context.Context, s *Store, t *replacing
 			continue
 		}
 		g.Go(func() error {
-			n, err := t.write(ctx, s, i, in, &scratch[i], ingestedAt, batchID)
+			n, err := t.write(ctx, s, i, in, &scratch[i], acc, ingestedAt, batchID)
 			superseded.Add(int64(n))
 			return err
 		})
@@ -468,6 +499,15 @@ func (w *Writer) Close(ctx context.Context, s *ingest.Summary) error {
 	err := w.flushLocked(ctx)
 	if berr := w.writeBatchRow(ctx, "", s, err); berr != nil {
 		return errors.Join(err, berr)
+	}
+	if err == nil && w.ok > 0 {
+		// The batch's rows reach the facts before Close returns. A failed
+		// refresh loses nothing: the days stay marked dirty and the next
+		// refresh (any load's, or serve's) computes them.
+		if _, rerr := w.st.RefreshFacts(ctx, 0); rerr != nil {
+			w.st.log.Warn("facts refresh after load failed; serve or the next load repairs it",
+				"batch", w.batch.ID, "err", rerr)
+		}
 	}
 	return err
 }

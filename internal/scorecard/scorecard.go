@@ -45,6 +45,7 @@ var _ api.Backend = (*Engine)(nil)
 // New returns an engine over st.
 func New(st *chstore.Store, cfg metrics.Config, opt Options) *Engine {
 	e := &Engine{store: st, cfg: cfg, log: opt.Logger, now: opt.Now, dirty: make(chan struct{}, 1)}
+	st.UseConfig(cfg) // the store's writers keep the facts of this configuration
 	if e.log == nil {
 		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -62,7 +63,7 @@ func New(st *chstore.Store, cfg metrics.Config, opt Options) *Engine {
 	}, []string{"level", "grain"})
 	e.served = promauto.With(reg).NewCounterVec(prometheus.CounterOpts{
 		Name: "servicecard_scorecard_requests_total",
-		Help: "Scorecard computations by source: snapshot (current snapshots) or live (computed from the rollups).",
+		Help: "Scorecard computations by source: facts (the daily facts kept current at write time; days not computed yet are read live).",
 	}, []string{"source"})
 	return e
 }
@@ -82,29 +83,7 @@ func (e *Engine) Scorecards(ctx context.Context, q api.ScorecardQuery) ([]metric
 		}
 		e.compute.WithLabelValues(string(q.Level), g).Observe(time.Since(start).Seconds())
 	}()
-	if q.Grain != "" {
-		// Whole periods are served from the snapshots when they are
-		// current (see chstore.SnapshotCards); otherwise live.
-		loc := e.cfg.Location()
-		from := metrics.Bucket(q.From, q.Grain, loc)
-		to := metrics.Bucket(q.To, q.Grain, loc)
-		if to.Before(q.To) {
-			to = metrics.Next(to, q.Grain, loc)
-		}
-		cards, ok, err := e.store.SnapshotCards(ctx, q.Level, q.Grain, from, to, q.Teams, e.cfg.Version())
-		if err != nil {
-			return nil, outage(err)
-		}
-		if ok {
-			e.served.WithLabelValues("snapshot").Inc()
-			if cards == nil {
-				cards = []metrics.Card{}
-			}
-			metrics.MarkPartial(cards, q.From, q.To, e.now(), e.cfg.Location())
-			return cards, nil
-		}
-	}
-	e.served.WithLabelValues("live").Inc()
+	e.served.WithLabelValues("facts").Inc()
 	qm, err := e.queueMap(ctx)
 	if err != nil {
 		return nil, outage(err)
@@ -116,7 +95,9 @@ func (e *Engine) Scorecards(ctx context.Context, q api.ScorecardQuery) ([]metric
 		// asked ones after booking queues to their owners.
 		teams, within = nil, q.Teams
 	}
-	facts, err := e.store.Facts(ctx, chstore.CountsQueryFor(e.cfg, q.Level, q.Grain, q.From, q.To, teams))
+	cq := chstore.CountsQueryFor(e.cfg, q.Level, q.Grain, q.From, q.To, teams)
+	cq.Only = q.Level != metrics.LevelAgent // agent cards also need their teams' cards
+	facts, err := e.store.Facts(ctx, cq)
 	if err != nil {
 		return nil, outage(err)
 	}

@@ -3,41 +3,85 @@ package scorecard
 import (
 	"context"
 	"time"
+
+	"github.com/servicecard/servicecard/metrics"
 )
 
-// RunSnapshots keeps the scorecards table current: it snapshots the last
-// lookback at start, every interval, and soon after each ingest through
-// the engine (debounced), until ctx ends.
+// RunSnapshots keeps the daily facts and the scorecards table (the
+// snapshots Grafana reads) current until ctx ends. At start it snapshots
+// the last lookback. Then, every few seconds and soon after an ingest
+// through the engine, it refreshes the facts a dead process left stale
+// (RefreshFacts with a minute's minimum age: a running load refreshes its
+// own) and re-snapshots only the months whose facts changed since, by any
+// process. Every interval it snapshots the lookback again (a safety net:
+// the facts, not the snapshots, answer the API).
 func (e *Engine) RunSnapshots(ctx context.Context, every, lookback time.Duration) error {
-	tick := time.NewTicker(every)
+	tick := time.NewTicker(factsPoll)
 	defer tick.Stop()
-	snap := func() {
+	full := time.NewTicker(every)
+	defer full.Stop()
+	seen := map[time.Time]uint64{}
+	snapAll := func() {
+		versions, err := e.store.FactsVersions(ctx)
+		if err != nil {
+			e.log.Error("facts versions", "err", err)
+		} else {
+			seen = versions
+		}
 		to := e.now()
 		// Through tomorrow: contacts up to a day ahead are valid input.
 		if _, err := e.Snapshot(ctx, to.Add(-lookback), to.Add(24*time.Hour)); err != nil && ctx.Err() == nil {
 			e.log.Error("scorecard snapshot", "err", err)
 		}
 	}
-	snap()
+	follow := func() {
+		if _, err := e.store.RefreshFacts(ctx, time.Minute); err != nil && ctx.Err() == nil {
+			e.log.Error("facts refresh", "err", err)
+			return
+		}
+		versions, err := e.store.FactsVersions(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.Error("facts versions", "err", err)
+			}
+			return
+		}
+		months := map[time.Time]bool{}
+		for day, v := range versions {
+			if seen[day] != v {
+				months[metrics.Bucket(day, metrics.GrainMonth, e.cfg.Location())] = true
+			}
+		}
+		for m := range months {
+			if _, err := e.Snapshot(ctx, m, metrics.Next(m, metrics.GrainMonth, e.cfg.Location())); err != nil {
+				if ctx.Err() == nil {
+					e.log.Error("scorecard snapshot", "month", m.Format("2006-01"), "err", err)
+				}
+				return // seen stays behind: retried next time
+			}
+		}
+		seen = versions
+	}
+	snapAll()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-full.C:
+			snapAll()
 		case <-tick.C:
-			snap()
+			follow()
 		case <-e.dirty:
-			// Let a burst of ingests finish before recomputing.
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(2 * time.Second):
-			}
-			snap()
+			follow()
 		}
 	}
 }
 
-// markDirty asks RunSnapshots for a snapshot soon; it never blocks.
+// factsPoll is how often serve looks for facts that changed.
+const factsPoll = 2 * time.Second
+
+// markDirty asks RunSnapshots to look for changed facts now; it never
+// blocks.
 func (e *Engine) markDirty() {
 	select {
 	case e.dirty <- struct{}{}:
