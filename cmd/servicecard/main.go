@@ -51,6 +51,7 @@ var commands = map[string]command{
 	"worker":     {"ingest files dropped into a spool directory", runWorker},
 	"serve":      {"serve the API, pages and /metrics", runServe},
 	"scorecards": {"compute (backfill) scorecard snapshots: compute --from --to", runScorecards},
+	"facts":      {"rebuild, refresh or check the daily facts: facts rebuild|refresh|check", runFacts},
 	"dashboards": {"generate Grafana dashboards, or push them to Grafana", runDashboards},
 	"token":      {"print a new API token and its config entry: token new --role R [--teams a,b]", runToken},
 	"digest":     {"send the weekly digests: digest send --audience executive|supervisor [--week YYYY-Www] [--dry-run --out DIR]", runDigest},
