@@ -717,3 +717,24 @@ func (s *Store) FactsVersions(ctx context.Context) (map[time.Time]uint64, error)
 	}
 	return out, nil
 }
+
+// CollectFacts deletes the facts generations, older than age, that are
+// no longer current (serve runs it every few minutes with an hour). Single
+// server only: on a cluster the old generations stay, unread, until an
+// operator deletes them (README, Cluster).
+func (s *Store) CollectFacts(ctx context.Context, age time.Duration) error {
+	if s.cluster != "" {
+		return nil
+	}
+	before := uint64(time.Now().Add(-age).UnixNano())
+	for _, table := range []string{"facts_daily", "facts_surveys"} {
+		sql, err := factsSQL("facts_collect.sql", map[string]any{"Table": table})
+		if err != nil {
+			return err
+		}
+		if err := s.conn.Exec(ctx, sql, clickhouse.Named("before", before)); err != nil {
+			return fmt.Errorf("chstore: collect old %s generations: %w", table, err)
+		}
+	}
+	return nil
+}

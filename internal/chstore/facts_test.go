@@ -297,3 +297,46 @@ func TestFactsRebuild(t *testing.T) {
 	}
 	checkFacts(t, st, "after the rebuild")
 }
+
+// Old generations are deleted once newer ones are current; the current
+// ones stay and answers do not change.
+func TestCollectFacts(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, Options{})
+	st.UseConfig(metrics.Default())
+	load(t, st, ingest.Batch{Kind: ingest.KindContacts, Source: "test"}, contacts(contact("c1", "a1", 0, 5, 60, 0)))
+	load(t, st, ingest.Batch{Kind: ingest.KindContacts, Source: "test"}, contacts(contact("c2", "a1", 5, 5, 60, 0)))
+	gens := func() int64 {
+		return queryInt(t, st, "SELECT uniqExact(gen) FROM facts_daily")
+	}
+	if n := gens(); n != 2 {
+		t.Fatalf("generations before collecting = %d, want 2", n)
+	}
+	if err := st.CollectFacts(ctx, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	waitMutations(t, st)
+	if n := gens(); n != 2 {
+		t.Fatalf("generations after collecting those over an hour old = %d, want both (they are new)", n)
+	}
+	if err := st.CollectFacts(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	waitMutations(t, st)
+	if n := gens(); n != 1 {
+		t.Errorf("generations after collecting = %d, want the current one", n)
+	}
+	checkFacts(t, st, "after collecting")
+}
+
+// waitMutations waits until the database's mutations are done.
+func waitMutations(t *testing.T, st *Store) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for queryInt(t, st, "SELECT count() FROM system.mutations WHERE database = currentDatabase() AND NOT is_done") > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("mutations not done within 60 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

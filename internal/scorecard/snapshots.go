@@ -14,12 +14,15 @@ import (
 // (RefreshFacts with a minute's minimum age: a running load refreshes its
 // own) and re-snapshots only the months whose facts changed since, by any
 // process. Every interval it snapshots the lookback again (a safety net:
-// the facts, not the snapshots, answer the API).
+// the facts, not the snapshots, answer the API); every ten minutes it
+// deletes facts generations replaced over an hour ago.
 func (e *Engine) RunSnapshots(ctx context.Context, every, lookback time.Duration) error {
 	tick := time.NewTicker(factsPoll)
 	defer tick.Stop()
 	full := time.NewTicker(every)
 	defer full.Stop()
+	collect := time.NewTicker(10 * time.Minute)
+	defer collect.Stop()
 	seen := map[time.Time]uint64{}
 	snapAll := func() {
 		versions, err := e.store.FactsVersions(ctx)
@@ -69,6 +72,10 @@ func (e *Engine) RunSnapshots(ctx context.Context, every, lookback time.Duration
 			return nil
 		case <-full.C:
 			snapAll()
+		case <-collect.C:
+			if err := e.store.CollectFacts(ctx, time.Hour); err != nil && ctx.Err() == nil {
+				e.log.Error("collect old facts", "err", err)
+			}
 		case <-tick.C:
 			follow()
 		case <-e.dirty:
