@@ -127,6 +127,16 @@ var countParts = []struct {
 	{"counts_fcr.sql", func(c *metrics.Counts) []any { return []any{&c.FCRKnown, &c.FCRResolved} }},
 }
 
+// partRank is the place of a count query in countParts.
+func partRank(file string) int {
+	for i, p := range countParts {
+		if p.file == file {
+			return i
+		}
+	}
+	return -1
+}
+
 // Counts returns the sums of every metric input for q, one GroupCounts per
 // key and period that has any data, ordered by period then key.
 //
@@ -166,8 +176,9 @@ func (facts Facts) Group(level metrics.Level, grain metrics.Grain, from time.Tim
 		loc = time.UTC
 	}
 	type agg struct {
-		g       *GroupCounts
-		teamDay time.Time
+		g        *GroupCounts
+		teamDay  time.Time
+		teamRank int
 	}
 	groups := map[groupKey]*agg{}
 	for i := range facts {
@@ -204,9 +215,13 @@ func (facts Facts) Group(level metrics.Level, grain metrics.Grain, from time.Tim
 		c := f.c
 		if q.Level == metrics.LevelAgent {
 			c.HandledContacts = c.Handled
-			// The agent's team is the one of its latest day in the period.
-			if f.team != "" && !f.day.Before(a.teamDay) {
-				a.g.Team, a.teamDay = f.team, f.day
+			// The agent's team is the one of its latest day in the period;
+			// on that day, the one of the latest count query (countParts
+			// order), then the greatest name: the same whatever order the
+			// facts come in.
+			if r := partRank(f.part); f.team != "" && (f.day.After(a.teamDay) ||
+				f.day.Equal(a.teamDay) && (r > a.teamRank || r == a.teamRank && f.team > a.g.Team)) {
+				a.g.Team, a.teamDay, a.teamRank = f.team, f.day, r
 			}
 		}
 		a.g.Counts.Add(c)

@@ -33,11 +33,12 @@ func demoEngine(t *testing.T) (*Engine, *demo.Manifest) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Load(ctx, st, loc); err != nil {
-		t.Fatal(err)
-	}
 	cfg, err := metrics.ParseConfig([]byte("timezone: " + demo.DefaultTimezone))
 	if err != nil {
+		t.Fatal(err)
+	}
+	st.UseConfig(cfg) // the loads keep the engine's facts
+	if _, err := m.Load(ctx, st, loc); err != nil {
 		t.Fatal(err)
 	}
 	return New(st, cfg, Options{Now: func() time.Time { return m.To }}), m
