@@ -8,29 +8,18 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/servicecard/servicecard/internal/domain"
 )
 
 // ErrUnknownTable says a table is not exportable.
 var ErrUnknownTable = errors.New("chstore: unknown export table")
 
-// ExportColumn describes one exported column. Type is one of string, int,
-// float, bool, time, date.
-type ExportColumn struct {
-	Name string
-	Type string
-}
-
-// RowWriter receives an export: Columns once, then every row.
-type RowWriter interface {
-	Columns([]ExportColumn) error
-	Row([]any) error
-}
-
 // exports are the exportable tables: the current rows (FINAL, sign = 1)
 // whose time column lies in [from, to). Column names are the table's
 // own ids, so exports, SQL and the API agree.
 var exports = map[string]struct {
-	cols []ExportColumn
+	cols []domain.Column
 	sql  string
 	// sliced: read one calendar month (UTC, one partition) per query, in
 	// time order, so FINAL and the sort hold one partition at a time.
@@ -90,12 +79,12 @@ func toBool(v any) any {
 	return v
 }
 
-func cols(specs ...string) []ExportColumn {
-	out := make([]ExportColumn, len(specs))
+func cols(specs ...string) []domain.Column {
+	out := make([]domain.Column, len(specs))
 	for i, s := range specs {
 		for j := len(s) - 1; j >= 0; j-- {
 			if s[j] == ':' {
-				out[i] = ExportColumn{Name: s[:j], Type: s[j+1:]}
+				out[i] = domain.Column{Name: s[:j], Type: domain.ColumnType(s[j+1:])}
 				break
 			}
 		}
@@ -115,7 +104,7 @@ const exportBlockRows = 8192
 // sorted by time with an external sort past 128 MiB, so ClickHouse's
 // memory stays bounded whatever the range; rows go to w as the blocks
 // arrive, so this side's memory stays flat too.
-func (s *Store) Export(ctx context.Context, table string, from, to time.Time, w RowWriter) error {
+func (s *Store) Export(ctx context.Context, table string, from, to time.Time, w domain.RowWriter) error {
 	ex, ok := exports[table]
 	if !ok {
 		return fmt.Errorf("%w %q", ErrUnknownTable, table)
@@ -146,7 +135,7 @@ func (s *Store) Export(ctx context.Context, table string, from, to time.Time, w 
 // exportSlice streams one query's rows of [from, to) to w; columns, when
 // set, goes first, once the query has started (so a query that fails at
 // once still gets a clean error answer).
-func (s *Store) exportSlice(ctx context.Context, table, sql string, cols []ExportColumn, from, to time.Time, columns func() error, w RowWriter) error {
+func (s *Store) exportSlice(ctx context.Context, table, sql string, cols []domain.Column, from, to time.Time, columns func() error, w domain.RowWriter) error {
 	rows, err := s.conn.Query(ctx, sql, clickhouse.Named("from", from), clickhouse.Named("to", to))
 	if err != nil {
 		return fmt.Errorf("chstore: export %s: %w", table, err)
@@ -169,7 +158,7 @@ func (s *Store) exportSlice(ctx context.Context, table, sql string, cols []Expor
 		}
 		for i, d := range dest {
 			vals[i] = reflect.ValueOf(d).Elem().Interface()
-			if cols[i].Type == "bool" {
+			if cols[i].Type == domain.TypeBool {
 				vals[i] = toBool(vals[i])
 			}
 		}
