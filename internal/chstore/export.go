@@ -2,6 +2,7 @@ package chstore
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"reflect"
@@ -14,6 +15,16 @@ import (
 
 // ErrUnknownTable says a table is not exportable.
 var ErrUnknownTable = errors.New("chstore: unknown export table")
+
+// The export queries, one per table (queries/export_*.sql).
+var (
+	//go:embed queries/export_contacts.sql
+	exportContactsSQL string
+	//go:embed queries/export_surveys.sql
+	exportSurveysSQL string
+	//go:embed queries/export_scorecards.sql
+	exportScorecardsSQL string
+)
 
 // exports are the exportable tables: the current rows (FINAL, sign = 1)
 // whose time column lies in [from, to). Column names are the table's
@@ -31,34 +42,20 @@ var exports = map[string]struct {
 			"answered_at:time", "ended_at:time", "wait_s:int", "talk_s:int", "hold_s:int", "hold_count:int",
 			"acw_s:int", "abandoned:bool", "transferred:bool", "resolved:bool", "disposition:string",
 			"initial_contact_id:string", "source_updated_at:time", "ingested_at:time", "batch_id:string"),
-		sql: `SELECT contact_id, source, channel, direction, queue, team, site, agent_id, customer_id,
-		started_at, answered_at, ended_at, wait_s, talk_s, hold_s, hold_count, acw_s,
-		abandoned = 1, transferred = 1, if(isNull(resolved), NULL, resolved = 1), disposition,
-		initial_contact_id, source_updated_at, ingested_at, batch_id
-	FROM contacts FINAL
-	WHERE sign = 1 AND started_at >= @from AND started_at < @to
-	ORDER BY started_at`,
+		sql:    exportContactsSQL,
 		sliced: true,
 	},
 	"surveys": {
 		cols: cols("response_id:string", "source:string", "contact_id:string", "agent_id:string",
 			"responded_at:time", "nps:int", "csat:int", "ces:int", "comment:string", "ingested_at:time", "batch_id:string"),
-		sql: `SELECT response_id, source, contact_id, agent_id, responded_at, nps, csat, ces, comment, ingested_at, batch_id
-	FROM surveys FINAL
-	WHERE sign = 1 AND responded_at >= @from AND responded_at < @to
-	ORDER BY responded_at`,
+		sql:    exportSurveysSQL,
 		sliced: true,
 	},
 	"scorecards": {
 		cols: cols("level:string", "key:string", "grain:string", "period_start:date", "score:float",
 			"internal:float", "external:float", "nps:float", "csat:float", "aht_s:float", "service_level:float",
 			"metric_ids:string", "metric_values:string", "config_version:string", "computed_at:time"),
-		sql: `SELECT level, key, grain, period_start, score, internal, external, nps, csat, aht_s, service_level,
-		arrayStringConcat(metric_ids, ','), arrayStringConcat(arrayMap(x -> toString(x), metric_values), ','),
-		config_version, computed_at
-	FROM scorecards FINAL
-	WHERE period_start >= toDate(@from) AND period_start < toDate(@to)
-	ORDER BY level, grain, key, period_start`,
+		sql: exportScorecardsSQL,
 	},
 }
 
