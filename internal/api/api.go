@@ -75,7 +75,7 @@ type Options struct {
 	BodyTimeout time.Duration
 }
 
-// Pages is the place for the built-in pages (issue 4), outside /api/v1.
+// Pages is the place for the built-in pages, outside /api/v1.
 // Register adds each page route with add, which labels it for metrics and
 // logs like the API's; pages get the same error handler and panic
 // recovery, and authenticate as they see fit.
