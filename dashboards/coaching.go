@@ -1,7 +1,6 @@
 package dashboards
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/servicecard/servicecard/metrics"
@@ -22,7 +21,7 @@ func (g *generator) coaching() *dashboard {
 		refresh:     "1h",
 	}
 	d.vars = append(d.vars,
-		queryVar("team", "Team", "SELECT DISTINCT key FROM scorecards WHERE level = 'team' ORDER BY key"),
+		queryVar("team", "Team", query("coaching_teams", nil)),
 		customVar("grain", "Period", "week", "month", "day"),
 	)
 
@@ -38,39 +37,19 @@ func (g *generator) coaching() *dashboard {
 	d.row("What customers said about ${team}")
 	d.add(
 		g.commentsTable("Praise", "Promoters (NPS 9-10) and 5-star CSAT answers with a comment: recognise the people behind them.",
-			"s.nps >= 9 OR s.csat = 5"),
+			true),
 		g.commentsTable("Complaints", "Detractors (NPS 0-6) and CSAT 1-2 answers with a comment: material for coaching, not blame.",
-			"s.nps <= 6 OR s.csat <= 2"),
+			false),
 	)
 	return d
 }
 
-// teamLatest restricts scorecards to the team's latest period in range.
-const teamLatest = `period_start = (
-    SELECT max(period_start)
-    FROM scorecards FINAL
-    WHERE level = 'team' AND key = ${team:sqlstring} AND grain = ${grain:sqlstring} AND $__dateFilter(period_start)
-  )`
-
-// teamAgents is the set of agents of the team: those the roster puts in
-// it, and those who handled the team's contacts in the range.
-const teamAgents = `(
-    SELECT agent_id FROM agents FINAL WHERE team = ${team:sqlstring}
-    UNION ALL
-    SELECT DISTINCT agent_id FROM contacts_rollup WHERE team = ${team:sqlstring} AND agent_id != '' AND $__timeFilter(bucket)
-  )`
-
 func (g *generator) teamStat(title, id string, m metrics.Metric) *panel {
-	value := id
-	if m.ID != "" {
-		value = mv(id)
-	}
-	p := statPanel(title, "", 6, 4, sqlQuery(formatTable, fmt.Sprintf(`
--- The team's %[1]s per period; the stat shows the latest.
-SELECT %[2]s, %[3]s AS %[4]s
-FROM scorecards FINAL
-WHERE level = 'team' AND key = ${team:sqlstring} AND %[5]s
-ORDER BY time`, title, periodTime, value, id, "grain = ${grain:sqlstring} AND $__dateFilter(period_start)"), "time", id))
+	data := struct {
+		Title, ID string
+		Metric    bool
+	}{title, id, m.ID != ""}
+	p := statPanel(title, "", 6, 4, sqlQuery(formatTable, query("coaching_team_stat", data), "time", id))
 	if m.ID == "" {
 		p.description = "The team's composite score: internal and external subscores blended."
 		p.defaults = fieldDefaults{Unit: "none", Decimals: intp(0), Min: f64(0), Max: f64(100),
@@ -87,36 +66,19 @@ ORDER BY time`, title, periodTime, value, id, "grain = ${grain:sqlstring} AND $_
 // every metric past its floor and on survey samples too small to score.
 func (g *generator) agentTable() *panel {
 	cols := []string{"agent", "score", "internal", "external"}
-	items := []string{"key AS agent", "score", "internal", "external"}
-	var flags []string
 	var overrides []override
 	for _, m := range g.agentMetrics() {
-		items = append(items, mv(m.ID)+" AS "+m.ID)
 		cols = append(cols, m.ID)
 		overrides = append(overrides, byName(m.ID, append(metricProps(m, true), short(m.ID, metricWidth(m))...)...))
-		flags = append(flags, fmt.Sprintf("if(%s, '%s', '')", worse(m, mv(m.ID)), sqlString(m.Name)))
 		if m.Family == metrics.FamilyExternal {
 			n := m.ID + "_n"
-			items = append(items, mn(m.ID)+" AS "+n)
 			cols = append(cols, n)
 			overrides = append(overrides, byName(n, prop("unit", "short"), prop("thresholds", minNThresholds(m.MinN)),
 				prop("custom.cellOptions", map[string]any{"type": "color-text"}), prop("displayName", coachingHeaders[m.ID]+" n"), prop("custom.width", 60)))
-			if m.MinN > 0 {
-				flags = append(flags, fmt.Sprintf("if(%s < %d, 'few %s answers', '')", mn(m.ID), m.MinN, sqlString(strings.ToUpper(m.ID))))
-			}
 		}
 	}
-	items = append(items, "arrayStringConcat(arrayFilter(f -> f != '', [\n        "+strings.Join(flags, ",\n        ")+"\n    ]), ', ') AS flags")
 	cols = append(cols, "flags")
-	q := sqlQuery(formatTable, fmt.Sprintf(`
--- Agents of the team in its latest period; flags: metrics past their floor, survey samples below the minimum.
-SELECT
-    %s
-FROM scorecards FINAL
-WHERE level = 'agent' AND grain = ${grain:sqlstring}
-  AND %s
-  AND key IN %s
-ORDER BY score`, join(items), teamLatest, teamAgents), cols...)
+	q := sqlQuery(formatTable, query("coaching_agents", struct{ Metrics []metricView }{viewsOf(g.agentMetrics())}), cols...)
 	p := tablePanel("Agent scorecards",
 		"Latest period of the team. Flags name the metrics past their floor (score 0) and survey samples below the minimum: agent survey metrics with few answers are shrunk toward the team's value by the engine and are not scored below the minimum. Use for coaching, not as a league table.",
 		24, 12, q)
@@ -136,36 +98,11 @@ ORDER BY score`, join(items), teamLatest, teamAgents), cols...)
 func (g *generator) efficiencyTable() *panel {
 	aht, nps := g.kpi(metrics.IDAHT), g.kpi(metrics.IDNPS)
 	minN := nps.MinN
-	q := sqlQuery(formatTable, fmt.Sprintf(`
--- Each agent's AHT and NPS next to the team's, latest period.
-SELECT
-    agent,
-    aht_s,
-    nps,
-    nps_n,
-    team_aht_s,
-    team_nps,
-    multiIf(
-        nps_n < %[4]d OR isNull(nps) OR isNull(aht_s), 'too few answers to tell',
-        aht_s <= team_aht_s AND nps >= team_nps, 'efficient and liked',
-        aht_s <= team_aht_s, 'fast, customers less happy',
-        nps >= team_nps, 'slower, customers happy',
-        'slower, customers less happy') AS pattern
-FROM
-(
-    SELECT
-        key AS agent,
-        %[1]s AS aht_s,
-        %[2]s AS nps,
-        %[3]s AS nps_n,
-        (SELECT %[1]s FROM scorecards FINAL WHERE level = 'team' AND key = ${team:sqlstring} AND grain = ${grain:sqlstring} AND %[5]s) AS team_aht_s,
-        (SELECT %[2]s FROM scorecards FINAL WHERE level = 'team' AND key = ${team:sqlstring} AND grain = ${grain:sqlstring} AND %[5]s) AS team_nps
-    FROM scorecards FINAL
-    WHERE level = 'agent' AND grain = ${grain:sqlstring}
-      AND %[5]s
-      AND key IN %[6]s
-)
-ORDER BY pattern, agent`, mv(aht.ID), mv(nps.ID), mn(nps.ID), minN, teamLatest, teamAgents),
+	data := struct {
+		AHT, NPS string
+		MinN     int64
+	}{aht.ID, nps.ID, minN}
+	q := sqlQuery(formatTable, query("coaching_efficiency", data),
 		"agent", "aht_s", "nps", "nps_n", "team_aht_s", "team_nps", "pattern")
 	p := tablePanel("Efficiency next to sentiment", describe(aht)+"\n\n"+describe(nps)+
 		"\n\nPattern compares the agent with the team in the same period.", 24, 10, q)
@@ -183,47 +120,17 @@ ORDER BY pattern, agent`, mv(aht.ID), mv(nps.ID), mn(nps.ID), minN, teamLatest, 
 	return p
 }
 
-// commentsTable lists the team's survey answers with a comment that match
-// cond. A survey belongs to the team through its agent (the survey tool's
-// agent, else the last handled leg of its contact) being in the team, or
-// the leg's team.
-func (g *generator) commentsTable(title, desc, cond string) *panel {
-	q := sqlQuery(formatTable, fmt.Sprintf(`
--- %s: answers with a comment for the team's agents in the range.
-SELECT
-    time,
-    if(survey_agent != '', survey_agent, leg_agent) AS agent,
-    nps,
-    csat,
-    ces,
-    comment
-FROM
-(
-    SELECT
-        s.responded_at AS time,
-        s.agent_id AS survey_agent,
-        s.nps AS nps,
-        s.csat AS csat,
-        s.ces AS ces,
-        s.comment AS comment,
-        s.contact_id AS root_id
-    FROM surveys AS s FINAL
-    WHERE s.sign = 1 AND s.comment != '' AND $__timeFilter(s.responded_at) AND (%s)
-) AS answers
-ANY LEFT JOIN
-(
-    SELECT
-        if(initial_contact_id = '', contact_id, initial_contact_id) AS root_id,
-        argMax(agent_id, started_at) AS leg_agent,
-        argMax(team, started_at) AS leg_team
-    FROM contacts FINAL
-    WHERE sign = 1 AND isNotNull(answered_at) AND agent_id != ''
-      AND started_at >= $__fromTime - INTERVAL 30 DAY AND started_at <= $__toTime
-    GROUP BY root_id
-) AS legs USING root_id
-WHERE leg_team = ${team:sqlstring} OR if(survey_agent != '', survey_agent, leg_agent) IN %s
-ORDER BY time DESC
-LIMIT 200`, title, cond, teamAgents), "time", "agent", "nps", "csat", "ces", "comment")
+// commentsTable lists the team's survey answers with a comment: praise
+// (promoters, 5-star CSAT), else complaints (detractors, CSAT 1-2). A
+// survey belongs to the team through its agent (the survey tool's agent,
+// else the last handled leg of its contact) being in the team, or the
+// leg's team.
+func (g *generator) commentsTable(title, desc string, praise bool) *panel {
+	data := struct {
+		Title  string
+		Praise bool
+	}{title, praise}
+	q := sqlQuery(formatTable, query("coaching_comments", data), "time", "agent", "nps", "csat", "ces", "comment")
 	p := tablePanel(title, desc, 12, 12, q)
 	p.overrides = []override{
 		byName("time", prop("displayName", "Answered"), prop("unit", "time:YYYY-MM-DD HH:mm"), prop("custom.width", 140)),
@@ -287,9 +194,4 @@ func agentTableWidth(ms []metrics.Metric) int {
 		}
 	}
 	return w
-}
-
-// sqlString escapes s for a single-quoted SQL literal.
-func sqlString(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)
 }

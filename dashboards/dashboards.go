@@ -6,6 +6,8 @@
 // (grafana-clickhouse-datasource) and servicecard's own Prometheus metrics.
 // Units, thresholds and panel descriptions come from the metrics catalog, so
 // a target changed in the configuration changes the dashboards with it.
+// The panels' SQL is in queries/*.sql, text/templates the Go code fills
+// with the catalog's metrics.
 //
 // Generate returns the JSON files that are committed under
 // deploy/grafana/dashboards/<folder>/<uid>.json and provisioned into Grafana

@@ -85,24 +85,11 @@ func (g *generator) names(f metrics.Family) string {
 }
 
 func (g *generator) orgScoreStat(title, col, desc string) *panel {
-	p := statPanel(title, desc+" The number is the last full ${grain}; the sparkline includes the current, partial one.", 6, 5, sqlQuery(formatTable, fmt.Sprintf(`
--- The organisation's %[1]s per full period: the stat shows the latest
--- period that is over (a week of 4 days is not compared with full weeks).
-SELECT %[2]s, %[1]s
-FROM scorecards FINAL
-WHERE %[3]s AND %[4]s <= %[5]s
-ORDER BY time`, col, periodTime, scorecardsWhere("org"), periodEnd, g.today()), "time", col))
+	q := sqlQuery(formatTable, query("exec_score", struct{ Col, TZ string }{col, g.tz}), "time", col)
+	p := statPanel(title, desc+" The number is the last full ${grain}; the sparkline includes the current, partial one.", 6, 5, q)
 	p.defaults = fieldDefaults{Unit: "none", Decimals: intp(0), Min: f64(0), Max: f64(100),
 		Color: &fieldColor{Mode: "thresholds"}, Thresholds: scoreThresholds(), NoValue: "no scorecard"}
 	return p
-}
-
-// periodEnd is the day after a scorecards row's period.
-const periodEnd = "multiIf(grain = 'day', period_start + 1, grain = 'month', addMonths(period_start, 1), period_start + 7)"
-
-// today is the current business day.
-func (g *generator) today() string {
-	return fmt.Sprintf("toDate(now(), '%s')", g.tz)
 }
 
 // pairPanel draws an internal metric and a sentiment metric of the
@@ -110,14 +97,7 @@ func (g *generator) today() string {
 // sentiment's stored 95% interval as a shaded band on the same axis.
 func (g *generator) pairPanel(in, ext metrics.Metric) *panel {
 	lo, hi := ext.ID+"_low", ext.ID+"_high"
-	q := sqlQuery(formatTimeSeries, fmt.Sprintf(`
--- %s and %s of the organisation per period, with %s's 95%% interval.
-SELECT
-    %s
-FROM scorecards FINAL
-WHERE %s
-ORDER BY time`, in.Name, ext.Name, ext.Name, join([]string{periodTime, mv(in.ID) + " AS " + in.ID, mv(ext.ID) + " AS " + ext.ID,
-		mlow(ext.ID) + " AS " + lo, mhigh(ext.ID) + " AS " + hi}), scorecardsWhere("org")), "time", in.ID, ext.ID, lo, hi)
+	q := sqlQuery(formatTimeSeries, query("exec_pair", struct{ In, Ext metrics.Metric }{in, ext}), "time", in.ID, ext.ID, lo, hi)
 	p := timeSeriesPanel(in.Name+" next to "+ext.Name, describe(in)+"\n\n"+describe(ext)+"\n\nThe shaded band is "+ext.Name+"'s 95% interval.", 12, 8, q)
 	right := func(extra ...property) []property {
 		return append(append(scaleProps(ext), prop("custom.axisPlacement", "right"), prop("custom.axisLabel", ext.Name)), extra...)
@@ -141,8 +121,12 @@ ORDER BY time`, in.Name, ext.Name, ext.Name, join([]string{periodTime, mv(in.ID)
 // every column on a 1400 px screen.
 func (g *generator) compareTable() *panel {
 	cols := []string{"name", "period", "score"}
-	items := []string{"key AS name", fmt.Sprintf(`concat(toString(period_start), if(%[1]s > %[2]s,
-        concat(' (', toString(%[2]s - period_start), '/', toString(%[1]s - period_start), ' d)'), '')) AS period`, periodEnd, g.today()), "score"}
+	data := struct {
+		TZ      string
+		Surveys []metricView
+		Ops     []string
+		Handled string
+	}{TZ: g.tz, Handled: metrics.IDAHT}
 	var overrides []override
 	column := func(name, header string, width int, props ...property) {
 		overrides = append(overrides, byName(name, append(props, prop("displayName", header), prop("custom.width", width))...))
@@ -152,32 +136,19 @@ func (g *generator) compareTable() *panel {
 			continue
 		}
 		iv := m.ID + "_interval"
-		items = append(items, mv(m.ID)+" AS "+m.ID, intervalText(m)+" AS "+iv)
+		data.Surveys = append(data.Surveys, viewOf(m))
 		cols = append(cols, m.ID, iv)
 		column(m.ID, tableHeaders[m.ID], 80, metricProps(m, true)...)
 		column(iv, tableHeaders[m.ID]+" 95%, n", 170)
 	}
 	for _, id := range []string{metrics.IDAHT, metrics.IDServiceLevel} {
-		items = append(items, mv(id)+" AS "+id)
+		data.Ops = append(data.Ops, id)
 		cols = append(cols, id)
 		column(id, tableHeaders[id], 110, metricProps(g.kpi(id), true)...)
 	}
-	items = append(items, mn(metrics.IDAHT)+" AS handled")
 	cols = append(cols, "handled")
 	column("handled", "Contacts", 100, prop("unit", "locale"))
-	q := sqlQuery(formatTable, fmt.Sprintf(`
--- Latest period in the range of every site, team or queue (never agents).
-SELECT
-    %s
-FROM scorecards FINAL
-WHERE level IN ('site', 'team', 'queue') AND level = ${level:sqlstring} AND grain = ${grain:sqlstring}
-  AND period_start = (
-    SELECT max(period_start)
-    FROM scorecards FINAL
-    WHERE level IN ('site', 'team', 'queue') AND level = ${level:sqlstring} AND grain = ${grain:sqlstring}
-      AND $__dateFilter(period_start)
-  )
-ORDER BY score DESC`, join(items)), cols...)
+	q := sqlQuery(formatTable, query("exec_compare", data), cols...)
 	p := tablePanel("Scorecards by ${level}, latest ${grain}",
 		"Latest period in the range; a period not over yet is marked \"(4/7 d)\" (days elapsed of the period). Survey metrics carry their 95% interval and the number of answers: below the minimum a survey metric is not scored. AHT: "+g.kpi(metrics.IDAHT).Name+"; Contacts: the handled contacts behind AHT and service level.", 24, 9, q)
 	p.defaults.Custom["filterable"] = false
@@ -194,23 +165,6 @@ var tableHeaders = map[string]string{
 	metrics.IDNPS: "NPS", metrics.IDCSAT: "CSAT", metrics.IDAHT: "AHT", metrics.IDServiceLevel: "Service level",
 }
 
-// intervalText is "24–38 n=412" for a survey metric's stored
-// interval and sample, with "too few" below its minimum.
-func intervalText(m metrics.Metric) string {
-	scale, suffix := "", ""
-	if m.Unit == metrics.UnitRatio {
-		scale, suffix = " * 100", "%"
-	}
-	bound := func(v string) string {
-		return fmt.Sprintf("toString(round(%s%s))", v, scale)
-	}
-	n := mn(m.ID)
-	return fmt.Sprintf(`if(%[1]s = 0, 'no answers', concat(
-        if(isNull(%[2]s), '', concat(%[3]s, '%[5]s–', %[4]s, '%[5]s ')),
-        'n=', toString(%[1]s), if(%[1]s < %[6]d, ' too few', '')))`,
-		n, mlow(m.ID), bound(mlow(m.ID)), bound(mhigh(m.ID)), suffix, m.MinN)
-}
-
 // minNThresholds colours a sample size orange below the minimum.
 func minNThresholds(min int64) any {
 	return map[string]any{"mode": "absolute", "steps": []map[string]any{
@@ -221,12 +175,7 @@ func minNThresholds(min int64) any {
 // trendPanel is the year-round trend: weekly scores over 52 weeks, with
 // Customer Service Week marked by the dashboard annotation.
 func (g *generator) trendPanel() *panel {
-	q := sqlQuery(formatTimeSeries, fmt.Sprintf(`
--- Weekly composite, internal and external scores of the organisation.
-SELECT %s, score, internal, external
-FROM scorecards FINAL
-WHERE level = 'org' AND grain = 'week' AND $__dateFilter(period_start)
-ORDER BY time`, periodTime), "time", "score", "internal", "external")
+	q := sqlQuery(formatTimeSeries, query("exec_trend", nil), "time", "score", "internal", "external")
 	p := timeSeriesPanel("Composite, internal and external score, last 52 weeks",
 		"Weekly scores of the organisation over the last 52 weeks. The shaded region marks Customer Service Week (the first full Monday-Friday week of October): every week should look like that week.", 24, 9, q)
 	p.timeFrom = "52w"
@@ -243,19 +192,5 @@ ORDER BY time`, periodTime), "time", "score", "internal", "external")
 // Monday-Friday week of October: the Monday on or after October 1 is
 // toMonday(October 7).
 func (g *generator) serviceWeekQuery() *target {
-	return sqlQuery(formatTable, `
--- Customer Service Week: the first full Monday-Friday week of October of each year in the range.
-SELECT
-    toDateTime(monday, 'UTC') AS time,
-    toDateTime(addDays(monday, 5), 'UTC') AS timeEnd,
-    concat('Customer Service Week ', toString(toYear(monday))) AS text,
-    'customer-service-week' AS tags
-FROM
-(
-    SELECT toMonday(toDate(concat(toString(toYear($__fromTime) + offset), '-10-07'))) AS monday
-    FROM system.one
-    ARRAY JOIN range(toUInt64(toYear($__toTime) - toYear($__fromTime) + 1)) AS offset
-)
-WHERE toDateTime(monday, 'UTC') <= $__toTime AND toDateTime(addDays(monday, 5), 'UTC') >= $__fromTime
-ORDER BY time`, "time", "timeEnd", "text", "tags")
+	return sqlQuery(formatTable, query("exec_service_week", nil), "time", "timeEnd", "text", "tags")
 }

@@ -147,7 +147,7 @@ func TestCoachingTablesFitTheScreen(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]*panel{"Agent scorecards": g.agentTable(), "Efficiency next to sentiment": g.efficiencyTable(),
-		"Praise": g.commentsTable("Praise", "", "1"), "Complaints": g.commentsTable("Complaints", "", "1")}
+		"Praise": g.commentsTable("Praise", "", true), "Complaints": g.commentsTable("Complaints", "", false)}
 	seen := 0
 	for _, table := range generatedPanels(t, "supervisor/servicecard-coaching.json") {
 		src, ok := want[table.Title]

@@ -1,69 +1,70 @@
 package dashboards
 
 import (
+	"embed"
 	"fmt"
 	"strings"
+	"text/template"
 
 	"github.com/servicecard/servicecard/metrics"
 )
 
-// SQL fragments shared by the ClickHouse panels. Everything here must run
-// on ClickHouse 18.16 and 26 alike: no
-// toStartOfInterval, so no $__timeInterval; scorecard periods come
-// pre-bucketed and raw timestamps are bucketed with toDate/toMonday/
-// toStartOfMonth in the business zone or with integer division by
-// $__interval_s.
+// The ClickHouse panels' SQL lives in queries/*.sql, one text/template
+// per query (queries/<name>.sql), with the fragments they share in the
+// files whose names start with "_" (queries/_scorecards.sql holds the
+// ClickHouse 18.16 and 26 rules every query follows). The Go code picks
+// the metrics and passes them in; it writes no SQL.
 
-// mv is the value of metric id in a scorecards row: NULL when the row
-// has no such metric or the engine stored NaN (too few samples).
-func mv(id string) string {
-	i := fmt.Sprintf("indexOf(metric_ids, '%s')", id)
-	return fmt.Sprintf("if(%s = 0 OR isNaN(metric_values[%s]), NULL, metric_values[%s])", i, i, i)
-}
+//go:embed queries/*.sql
+var queryFS embed.FS
 
-// mlow and mhigh are the stored 95% interval of metric id in a
-// scorecards row (NULL where the metric has none).
-func mlow(id string) string  { return arrayMetric("metric_low", id) }
-func mhigh(id string) string { return arrayMetric("metric_high", id) }
+var queries = template.Must(template.New("").Funcs(template.FuncMap{
+	"sqlString": sqlString,
+	"upper":     strings.ToUpper,
+}).ParseFS(queryFS, "queries/*.sql"))
 
-func arrayMetric(col, id string) string {
-	i := fmt.Sprintf("indexOf(metric_ids, '%s')", id)
-	return fmt.Sprintf("if(%[1]s = 0 OR isNaN(%[2]s[%[1]s]), NULL, %[2]s[%[1]s])", i, col)
-}
-
-// mn is the sample size of metric id in a scorecards row (0 when absent).
-func mn(id string) string {
-	return fmt.Sprintf("metric_n[indexOf(metric_ids, '%s')]", id)
-}
-
-// periodTime turns a scorecard period into the panel's time column.
-// Periods are business-zone dates; the dashboards run in UTC so a week
-// starting Monday shows on Monday.
-const periodTime = "toDateTime(period_start, 'UTC') AS time"
-
-// scorecardsWhere selects one level (a literal) and the grain variable in
-// the dashboard's range.
-func scorecardsWhere(level string) string {
-	return fmt.Sprintf("level = '%s' AND grain = ${grain:sqlstring} AND $__dateFilter(period_start)", level)
-}
-
-// worse is the condition "value is past its floor" of a metric with a goal.
-func worse(m metrics.Metric, value string) string {
-	op := "<"
-	if m.Direction == metrics.LowerIsBetter {
-		op = ">"
+// query renders queries/<name>.sql with data, without the surrounding
+// blank lines. The templates and their data are both this package's: a
+// failure is a bug that every test run meets, so it panics like
+// template.Must.
+func query(name string, data any) string {
+	var b strings.Builder
+	if err := queries.ExecuteTemplate(&b, name+".sql", data); err != nil {
+		panic(fmt.Sprintf("dashboards: query %s: %v", name, err))
 	}
-	return fmt.Sprintf("ifNull(%s %s %g, 0)", value, op, *m.Floor)
+	return strings.TrimSpace(b.String())
 }
 
-// day buckets a raw timestamp column into its business day.
-func (g *generator) day(col string) string {
-	return fmt.Sprintf("toDate(%s, '%s')", col, g.tz)
+// metricView is what the query templates read of a catalog metric.
+type metricView struct {
+	ID, Name      string
+	External      bool    // a customer-sentiment (survey) metric
+	Ratio         bool    // stored as 0..1, shown as a percentage
+	LowerIsBetter bool    // past its floor means above it
+	Floor         float64 // 0 when the metric has no goal
+	MinN          int64
 }
 
-// join lists SQL select items, one a line.
-func join(items []string) string {
-	return strings.Join(items, ",\n    ")
+func viewOf(m metrics.Metric) metricView {
+	v := metricView{ID: m.ID, Name: m.Name, External: m.Family == metrics.FamilyExternal,
+		Ratio: m.Unit == metrics.UnitRatio, LowerIsBetter: m.Direction == metrics.LowerIsBetter, MinN: m.MinN}
+	if m.Floor != nil {
+		v.Floor = *m.Floor
+	}
+	return v
+}
+
+func viewsOf(ms []metrics.Metric) []metricView {
+	out := make([]metricView, len(ms))
+	for i, m := range ms {
+		out[i] = viewOf(m)
+	}
+	return out
+}
+
+// sqlString escapes s for a single-quoted SQL literal.
+func sqlString(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)
 }
 
 // goalMetrics returns the catalog metrics of family that have a goal

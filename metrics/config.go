@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/servicecard/servicecard/internal/auth"
 )
 
 // EnvConfig names the environment variable that holds the config file path.
@@ -61,7 +63,7 @@ type Config struct {
 	Queues []QueueEntry `json:"queues,omitempty" yaml:"queues"`
 	// Tokens are left out of JSON, and so of Version: adding a reader does
 	// not change how anything is computed.
-	Tokens []TokenEntry `json:"-" yaml:"tokens"`
+	Tokens []auth.TokenEntry `json:"-" yaml:"tokens"`
 	// Digest is the file's digest section (mail relay, recipients,
 	// schedule) as YAML, validated by internal/digest; nil when absent.
 	// Left out of JSON, and so of Version: mail settings compute nothing.
@@ -598,9 +600,9 @@ func (c *Config) validateTokens(bad func(path, format string, a ...any)) {
 			hashes[t.SHA256] = i
 		}
 		switch {
-		case t.Role == RoleSupervisor && len(t.Teams) == 0:
+		case t.Role == auth.RoleSupervisor && len(t.Teams) == 0:
 			bad(p+".teams", "a supervisor token needs at least one team")
-		case t.Role.Valid() && t.Role != RoleSupervisor && len(t.Teams) > 0:
+		case t.Role.Valid() && t.Role != auth.RoleSupervisor && len(t.Teams) > 0:
 			bad(p+".teams", "only supervisor tokens are scoped to teams (role %s sees every team it may see)", t.Role)
 		}
 		for j, team := range t.Teams {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/servicecard/servicecard/internal/auth"
 )
 
 func TestDefaultConfigIsValid(t *testing.T) {
@@ -48,7 +50,7 @@ func TestExampleConfig(t *testing.T) {
 	if c.Location().String() != "Europe/Berlin" {
 		t.Errorf("timezone %s", c.Location())
 	}
-	if len(c.Tokens) != 4 || c.Tokens[1].Role != RoleSupervisor || strings.Join(c.Tokens[1].Teams, ",") != "north,north-night" {
+	if len(c.Tokens) != 4 || c.Tokens[1].Role != auth.RoleSupervisor || strings.Join(c.Tokens[1].Teams, ",") != "north,north-night" {
 		t.Errorf("tokens: %+v", c.Tokens)
 	}
 	// Apart from its time zone the example spells out the defaults, so it

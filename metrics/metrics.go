@@ -12,11 +12,7 @@
 // team is Compute of the team's summed Counts, not a mean of its agents.
 package metrics
 
-import (
-	"errors"
-
-	"github.com/servicecard/servicecard/internal/auth"
-)
+import "errors"
 
 // Sentinel errors; callers test them with errors.Is.
 var (
@@ -25,5 +21,4 @@ var (
 	ErrUnknownMetric = errors.New("metrics: unknown metric")
 	ErrUnknownLevel  = errors.New("metrics: unknown level")
 	ErrUnknownGrain  = errors.New("metrics: unknown grain")
-	ErrUnknownRole   = auth.ErrUnknownRole
 )

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/servicecard/servicecard/ingest"
+	"github.com/servicecard/servicecard/internal/auth"
 	"github.com/servicecard/servicecard/internal/chstore"
 	"github.com/servicecard/servicecard/internal/demo"
 	"github.com/servicecard/servicecard/internal/scorecard"
@@ -93,19 +94,19 @@ func demoConfig(e env) (metrics.Config, error) {
 		return loadConfig(e)
 	}
 	var doc struct {
-		Timezone string               `yaml:"timezone"`
-		Tokens   []metrics.TokenEntry `yaml:"tokens"`
+		Timezone string            `yaml:"timezone"`
+		Tokens   []auth.TokenEntry `yaml:"tokens"`
 	}
 	doc.Timezone = demo.DefaultTimezone
 	demoTokens = map[string]string{}
 	for _, r := range []struct {
-		role  metrics.Role
+		role  auth.Role
 		teams []string
 	}{
-		{metrics.RoleExecutive, nil}, {metrics.RoleSupervisor, []string{demoSupervisorTeam}},
-		{metrics.RoleAnalyst, nil}, {metrics.RoleAdmin, nil},
+		{auth.RoleExecutive, nil}, {auth.RoleSupervisor, []string{demoSupervisorTeam}},
+		{auth.RoleAnalyst, nil}, {auth.RoleAdmin, nil},
 	} {
-		tok, entry, err := metrics.NewTokenEntry("demo-"+string(r.role), r.role, r.teams)
+		tok, entry, err := auth.NewTokenEntry("demo-"+string(r.role), r.role, r.teams)
 		if err != nil {
 			return metrics.Config{}, err
 		}

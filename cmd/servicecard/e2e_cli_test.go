@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/servicecard/servicecard/internal/auth"
 	"github.com/servicecard/servicecard/internal/chtest"
 	"github.com/servicecard/servicecard/metrics"
 )
@@ -103,10 +104,10 @@ func TestE2ETokenNew(t *testing.T) {
 		t.Fatal(res.err)
 	}
 	token, rest, ok := strings.Cut(res.stdout, "\n")
-	if !ok || !strings.HasPrefix(token, metrics.TokenPrefix) {
-		t.Fatalf("first line %q, want a token starting %q", token, metrics.TokenPrefix)
+	if !ok || !strings.HasPrefix(token, auth.TokenPrefix) {
+		t.Fatalf("first line %q, want a token starting %q", token, auth.TokenPrefix)
 	}
-	var entries []metrics.TokenEntry
+	var entries []auth.TokenEntry
 	if err := yaml.Unmarshal([]byte(rest), &entries); err != nil {
 		t.Fatalf("config entry is not YAML: %v\n%s", err, rest)
 	}
@@ -114,8 +115,8 @@ func TestE2ETokenNew(t *testing.T) {
 		t.Fatalf("%d entries, want 1:\n%s", len(entries), rest)
 	}
 	e := entries[0]
-	if e.SHA256 != metrics.HashToken(token) || e.Role != metrics.RoleSupervisor || !slices.Equal(e.Teams, []string{"a", "b"}) {
-		t.Errorf("entry %+v, want sha256 %s, role supervisor, teams [a b]", e, metrics.HashToken(token))
+	if e.SHA256 != auth.HashToken(token) || e.Role != auth.RoleSupervisor || !slices.Equal(e.Teams, []string{"a", "b"}) {
+		t.Errorf("entry %+v, want sha256 %s, role supervisor, teams [a b]", e, auth.HashToken(token))
 	}
 	if strings.Contains(rest, token) {
 		t.Errorf("the config entry contains the token itself")
@@ -125,8 +126,8 @@ func TestE2ETokenNew(t *testing.T) {
 	if err != nil {
 		t.Fatalf("entry does not parse as config: %v", err)
 	}
-	p, ok := cfg.Authenticate(token)
-	if !ok || p.Role != metrics.RoleSupervisor || !slices.Equal(p.Teams, []string{"a", "b"}) {
+	p, ok := auth.Authenticate(cfg.Tokens, token)
+	if !ok || p.Role != auth.RoleSupervisor || !slices.Equal(p.Teams, []string{"a", "b"}) {
 		t.Errorf("config with the entry authenticates the token as %+v (%v)", p, ok)
 	}
 }

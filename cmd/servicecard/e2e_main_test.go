@@ -31,6 +31,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"gopkg.in/yaml.v3"
 
+	"github.com/servicecard/servicecard/internal/auth"
 	"github.com/servicecard/servicecard/internal/chtest"
 	"github.com/servicecard/servicecard/internal/demo"
 	"github.com/servicecard/servicecard/metrics"
@@ -212,25 +213,25 @@ func (c *center) config(t *testing.T) metrics.Config {
 func (c *center) writeConfig() error {
 	type tok struct {
 		name  string
-		role  metrics.Role
+		role  auth.Role
 		teams []string
 	}
 	list := []tok{
-		{tokExecutive, metrics.RoleExecutive, nil},
-		{tokSupervisor, metrics.RoleSupervisor, []string{supervisorOf}},
-		{tokAnalyst, metrics.RoleAnalyst, nil},
-		{tokAdmin, metrics.RoleAdmin, nil},
+		{tokExecutive, auth.RoleExecutive, nil},
+		{tokSupervisor, auth.RoleSupervisor, []string{supervisorOf}},
+		{tokAnalyst, auth.RoleAnalyst, nil},
+		{tokAdmin, auth.RoleAdmin, nil},
 	}
 	for _, team := range c.m.Teams {
-		list = append(list, tok{supervisorToken(team), metrics.RoleSupervisor, []string{team}})
+		list = append(list, tok{supervisorToken(team), auth.RoleSupervisor, []string{team}})
 	}
 	doc := struct {
-		Timezone string               `yaml:"timezone"`
-		Tokens   []metrics.TokenEntry `yaml:"tokens"`
+		Timezone string            `yaml:"timezone"`
+		Tokens   []auth.TokenEntry `yaml:"tokens"`
 	}{Timezone: c.m.Timezone}
 	c.tokens = map[string]string{}
 	for _, x := range list {
-		secret, entry, err := metrics.NewTokenEntry(x.name, x.role, x.teams)
+		secret, entry, err := auth.NewTokenEntry(x.name, x.role, x.teams)
 		if err != nil {
 			return err
 		}

@@ -8,7 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/servicecard/servicecard/metrics"
+	"github.com/servicecard/servicecard/internal/auth"
 )
 
 // runToken prints a new bearer token on its first line and the config
@@ -36,11 +36,11 @@ func runToken(ctx context.Context, e env) error {
 			ts = append(ts, t)
 		}
 	}
-	tok, entry, err := metrics.NewTokenEntry(*name, metrics.Role(*role), ts)
+	tok, entry, err := auth.NewTokenEntry(*name, auth.Role(*role), ts)
 	if err != nil {
 		return usageError{err}
 	}
-	out, err := yaml.Marshal([]metrics.TokenEntry{entry})
+	out, err := yaml.Marshal([]auth.TokenEntry{entry})
 	if err != nil {
 		return err
 	}

@@ -2,10 +2,13 @@
 // health and readiness probes, Prometheus /metrics and the OpenAPI
 // document, on echo v4.
 //
-// Handlers parse and validate requests, authorise them against the bearer
-// tokens of the configuration (see access for the role matrix) and call a
-// Backend (the scorecard engine) for data. Every error becomes the same JSON
-// shape in one place, handleError. Exports stream rows from the Backend
+// The package is only the HTTP side: what it serves, the services of the
+// scorecard engine with their queries, results and errors, lives in
+// internal/domain. Handlers parse and validate requests, authorise them
+// against the bearer tokens of the configuration (see access for the role
+// matrix) and call a Backend (those services) for data. Every error
+// becomes the same JSON shape in one place, handleError, with the status
+// domain.ErrorStatus gives it. Exports stream rows from the Backend
 // to CSV, NDJSON or Parquet with bounded memory; ingest streams the request
 // body into the same loader files use.
 package api
@@ -72,7 +75,7 @@ type Options struct {
 	BodyTimeout time.Duration
 }
 
-// Pages is the place for the built-in pages (issue 4), outside /api/v1.
+// Pages is the place for the built-in pages, outside /api/v1.
 // Register adds each page route with add, which labels it for metrics and
 // logs like the API's; pages get the same error handler and panic
 // recovery, and authenticate as they see fit.

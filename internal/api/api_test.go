@@ -21,6 +21,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/servicecard/servicecard/ingest"
+	"github.com/servicecard/servicecard/internal/auth"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -30,23 +32,23 @@ type fakeBackend struct {
 	mu          sync.Mutex
 	cards       []metrics.Card
 	ops         []metrics.Opportunity
-	rec         Recognition
+	rec         domain.Recognition
 	err         error // returned by every data method when set
 	readyErr    error
-	exportCols  []Column
+	exportCols  []domain.Column
 	exportRows  [][]any
 	exportErrAt int // fail after this many rows (0: never)
 	panicNext   bool
 
-	lastScorecards  *ScorecardQuery
-	lastCoaching    *CoachingQuery
-	lastRecognition *RecognitionQuery
-	lastExport      *ExportQuery
-	lastIngest      *IngestRequest
+	lastScorecards  *domain.ScorecardQuery
+	lastCoaching    *domain.CoachingQuery
+	lastRecognition *domain.RecognitionQuery
+	lastExport      *domain.ExportQuery
+	lastIngest      *domain.IngestRequest
 	ingested        *memStore
 }
 
-func (f *fakeBackend) Scorecards(_ context.Context, q ScorecardQuery) ([]metrics.Card, error) {
+func (f *fakeBackend) Scorecards(_ context.Context, q domain.ScorecardQuery) ([]metrics.Card, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.panicNext {
@@ -56,14 +58,14 @@ func (f *fakeBackend) Scorecards(_ context.Context, q ScorecardQuery) ([]metrics
 	return append([]metrics.Card(nil), f.cards...), f.err
 }
 
-func (f *fakeBackend) Coaching(_ context.Context, q CoachingQuery) ([]metrics.Opportunity, error) {
+func (f *fakeBackend) Coaching(_ context.Context, q domain.CoachingQuery) ([]metrics.Opportunity, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.lastCoaching = &q
 	return append([]metrics.Opportunity(nil), f.ops...), f.err
 }
 
-func (f *fakeBackend) Recognition(_ context.Context, q RecognitionQuery) (Recognition, error) {
+func (f *fakeBackend) Recognition(_ context.Context, q domain.RecognitionQuery) (domain.Recognition, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.lastRecognition = &q
@@ -73,7 +75,7 @@ func (f *fakeBackend) Recognition(_ context.Context, q RecognitionQuery) (Recogn
 	return r, f.err
 }
 
-func (f *fakeBackend) Export(_ context.Context, q ExportQuery, w RowWriter) error {
+func (f *fakeBackend) Export(_ context.Context, q domain.ExportQuery, w domain.RowWriter) error {
 	f.mu.Lock()
 	f.lastExport = &q
 	cols, rows, errAt, err := f.exportCols, f.exportRows, f.exportErrAt, f.err
@@ -82,7 +84,7 @@ func (f *fakeBackend) Export(_ context.Context, q ExportQuery, w RowWriter) erro
 		return err
 	}
 	if cols == nil {
-		cols = []Column{{Name: "contact_id", Type: TypeString}}
+		cols = []domain.Column{{Name: "contact_id", Type: domain.TypeString}}
 	}
 	if err := w.Columns(cols); err != nil {
 		return err
@@ -100,7 +102,7 @@ func (f *fakeBackend) Export(_ context.Context, q ExportQuery, w RowWriter) erro
 
 // Ingest goes through the real ingest.Load into memory, as the engine
 // does into ClickHouse.
-func (f *fakeBackend) Ingest(ctx context.Context, req IngestRequest, body io.Reader) (ingest.Summary, error) {
+func (f *fakeBackend) Ingest(ctx context.Context, req domain.IngestRequest, body io.Reader) (ingest.Summary, error) {
 	f.mu.Lock()
 	f.lastIngest = &req
 	if f.ingested == nil {
@@ -188,15 +190,15 @@ func newFixture(t testing.TB, mod func(*Options)) *fixture {
 	cfg := metrics.Default()
 	f := &fixture{backend: &fakeBackend{}, reg: prometheus.NewRegistry(), tokens: map[string]string{}, logs: &syncBuffer{}}
 	for _, r := range []struct {
-		role  metrics.Role
+		role  auth.Role
 		teams []string
 	}{
-		{metrics.RoleExecutive, nil},
-		{metrics.RoleSupervisor, []string{"team-a", "team-b"}},
-		{metrics.RoleAnalyst, nil},
-		{metrics.RoleAdmin, nil},
+		{auth.RoleExecutive, nil},
+		{auth.RoleSupervisor, []string{"team-a", "team-b"}},
+		{auth.RoleAnalyst, nil},
+		{auth.RoleAdmin, nil},
 	} {
-		tok, entry, err := metrics.NewTokenEntry("test-"+string(r.role), r.role, r.teams)
+		tok, entry, err := auth.NewTokenEntry("test-"+string(r.role), r.role, r.teams)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -300,9 +302,9 @@ func TestBackendSentinels(t *testing.T) {
 		status int
 		code   string
 	}{
-		{fmt.Errorf("engine: %w: no such period", ErrNotFound), 404, "not_found"},
-		{fmt.Errorf("engine: %w: grain day needs a day", ErrBadRequest), 400, "bad_request"},
-		{fmt.Errorf("engine: %w", ErrNotReady), 503, "not_ready"},
+		{fmt.Errorf("engine: %w: no such period", domain.ErrNotFound), 404, "not_found"},
+		{fmt.Errorf("engine: %w: grain day needs a day", domain.ErrBadRequest), 400, "bad_request"},
+		{fmt.Errorf("engine: %w", domain.ErrNotReady), 503, "not_ready"},
 		{fmt.Errorf("engine: %w \"x\"", metrics.ErrUnknownMetric), 400, "bad_parameter"},
 		// A wrapped *echo.HTTPError keeps its status (echo's default
 		// handler would make it a 500).
@@ -356,7 +358,7 @@ func TestHealthAndReadiness(t *testing.T) {
 		body     string
 	}{
 		{"ready", nil, 200, `"status":"ready"`},
-		{"not migrated", fmt.Errorf("%w: schema not migrated (run servicecard migrate)", ErrNotReady), 503, "servicecard migrate"},
+		{"not migrated", fmt.Errorf("%w: schema not migrated (run servicecard migrate)", domain.ErrNotReady), 503, "servicecard migrate"},
 		{"unreachable, cause hidden", errors.New("dial tcp 10.1.2.3:9000: refused"), 503, "storage unreachable or not migrated"},
 	}
 	for _, tt := range tests {

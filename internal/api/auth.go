@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/servicecard/servicecard/internal/auth"
-	"github.com/servicecard/servicecard/metrics"
 )
 
 // Who may call what. A route admits the roles in its row; "own teams"
@@ -30,25 +29,25 @@ import (
 // * org, site and queue rows are aggregates with no agent in them, so a
 // supervisor sees them unfiltered (its benchmark); team rows and a team
 // filter are scoped to its teams.
-type access []metrics.Role
+type access []auth.Role
 
 var (
 	anyRole       = access(auth.Roles)
 	readerRoles   = access(auth.RolesSeeing(auth.SurfaceRecognition))
 	coachRoles    = access(auth.RolesSeeing(auth.SurfaceCoaching))
 	exportRoles   = access(auth.RolesSeeing(auth.SurfaceExport))
-	adminRoles    = access{metrics.RoleAdmin}
+	adminRoles    = access{auth.RoleAdmin}
 	anonymous     access // nil: no token needed
 	agentLevelers = access(auth.RolesSeeing(auth.SurfaceScorecards))
 )
 
-func (a access) allows(r metrics.Role) bool { return slices.Contains(a, r) }
+func (a access) allows(r auth.Role) bool { return slices.Contains(a, r) }
 
 const keyPrincipal = "servicecard.principal"
 
 // principalOf is the caller of an authenticated route.
-func principalOf(c echo.Context) *metrics.Principal {
-	p, _ := c.Get(keyPrincipal).(*metrics.Principal)
+func principalOf(c echo.Context) *auth.Principal {
+	p, _ := c.Get(keyPrincipal).(*auth.Principal)
 	return p
 }
 
@@ -62,9 +61,9 @@ func (s *Server) authenticate(a access) echo.MiddlewareFunc {
 			if !ok {
 				return echo.NewHTTPError(401, "missing bearer token: send Authorization: Bearer TOKEN")
 			}
-			var p *metrics.Principal
+			var p *auth.Principal
 			if s.cfg != nil {
-				p, ok = s.cfg.Authenticate(token)
+				p, ok = auth.Authenticate(s.cfg.Tokens, token)
 			} else {
 				ok = false
 			}
@@ -94,8 +93,8 @@ func bearer(h string) (string, bool) {
 // scopeTeams applies a principal's team scope to a team filter: roles
 // without a scope keep the filter; a supervisor's filter must name only
 // its teams, and an empty filter becomes its teams.
-func scopeTeams(p *metrics.Principal, teams []string) ([]string, error) {
-	if p.Role != metrics.RoleSupervisor {
+func scopeTeams(p *auth.Principal, teams []string) ([]string, error) {
+	if p.Role != auth.RoleSupervisor {
 		return teams, nil
 	}
 	if len(teams) == 0 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -146,7 +147,7 @@ func TestSupervisorScope(t *testing.T) {
 		{Level: metrics.LevelAgent, Key: "agent-9", Team: "team-c"}, // a backend that ignored the filter
 	}
 	f.backend.ops = []metrics.Opportunity{{AgentID: "agent-1", Team: "team-a"}, {AgentID: "agent-9", Team: "team-c"}}
-	f.backend.rec = Recognition{
+	f.backend.rec = domain.Recognition{
 		Stars:  []metrics.Star{{AgentID: "agent-2", Team: "team-b"}, {AgentID: "agent-9", Team: "team-c"}},
 		Praise: []metrics.Survey{{ResponseID: "r-9", AgentID: "agent-9", Team: "team-c"}},
 	}

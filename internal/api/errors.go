@@ -5,68 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/servicecard/servicecard/ingest"
-	"github.com/servicecard/servicecard/metrics"
-)
-
-// Sentinel errors a Backend may return (wrapped) to choose the answer.
-var (
-	// ErrNotFound: the thing asked for does not exist (404).
-	ErrNotFound = errors.New("api: not found")
-	// ErrNotReady: storage is unreachable or not migrated (503).
-	ErrNotReady = errors.New("api: not ready")
-	// ErrBadRequest: the request is valid HTTP but the backend cannot
-	// answer it as asked (400); the message says why.
-	ErrBadRequest = errors.New("api: bad request")
-	// ErrForbidden: the caller's role may not do this (403).
-	ErrForbidden = errors.New("api: forbidden")
-	// ErrUnavailable: storage is down for the moment (503 with
-	// Retry-After). The wrapped cause is logged, not shown; wrap with
-	// Note to tell the caller what became of their request.
-	ErrUnavailable = errors.New("api: storage unavailable")
-)
-
-// RetryAfter is what a 503 answer's Retry-After header says, in seconds.
-const RetryAfter = 10
-
-// unavailableMessage is the public message of an outage.
-const unavailableMessage = "the data store (ClickHouse) does not answer; try again shortly"
-
-// noteError adds what the caller may read to an error whose own text is
-// not for them (an outage's cause names hosts).
-type noteError struct {
-	note string
-	err  error
-}
-
-func (e *noteError) Error() string { return e.note + ": " + e.err.Error() }
-func (e *noteError) Unwrap() error { return e.err }
-
-// Note wraps err with a public note: the answer's message is the note
-// followed by the error's own public message.
-func Note(err error, note string) error { return &noteError{note: note, err: err} }
-
-// Error codes of the JSON error body.
-const (
-	codeBadParameter     = "bad_parameter"
-	codeBadRequest       = "bad_request"
-	codeBadInput         = "bad_input"
-	codeUnauthorized     = "unauthorized"
-	codeForbidden        = "forbidden"
-	codeNotFound         = "not_found"
-	codeMethodNotAllowed = "method_not_allowed"
-	codeTooLarge         = "too_large"
-	codeNotReady         = "not_ready"
-	codeUnavailable      = "unavailable"
-	codeTimeout          = "request_timeout"
-	codeInternal         = "internal"
-	codeUnsupportedMedia = "unsupported_media_type"
+	"github.com/servicecard/servicecard/internal/domain"
 )
 
 // ErrorBody is the JSON answer of every failed request.
@@ -91,15 +34,10 @@ type paramError struct {
 func (e *paramError) Error() string { return e.Param + ": " + e.Msg }
 func (e *paramError) Unwrap() error { return e.Err }
 
-// publicError is an error whose message was written for the caller; its
-// status comes from what it wraps.
-type publicError struct {
-	msg string
-	err error
+// Status makes a bad parameter a 400 that names it (domain.StatusError).
+func (e *paramError) Status() (int, string, string) {
+	return http.StatusBadRequest, domain.CodeBadParameter, e.Error()
 }
-
-func (e *publicError) Error() string { return e.msg }
-func (e *publicError) Unwrap() error { return e.err }
 
 func badParam(param, format string, a ...any) error {
 	return &paramError{Param: param, Msg: fmt.Sprintf(format, a...)}
@@ -107,106 +45,76 @@ func badParam(param, format string, a ...any) error {
 
 // forbidden is a 403 with a reason the caller may read.
 func forbidden(format string, a ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrForbidden}, a...)...)
+	return fmt.Errorf("%w: "+format, append([]any{domain.ErrForbidden}, a...)...)
 }
 
-// ErrorStatus maps an error to its HTTP status, a stable code and a
-// message fit for the caller. It is the one place where errors become
-// HTTP answers: the JSON API's error handler and the built-in pages both
-// use it. A 500's message is generic (the cause goes to the log); so is a
-// 503's, plus any Note.
-func ErrorStatus(err error) (status int, code, msg string) {
-	status, code, msg = errorCodeOf(err)
-	var ne *noteError
-	if errors.As(err, &ne) && status >= 500 {
-		msg = ne.note + "; " + msg
+// echoError is an error whose chain holds an *echo.HTTPError: echo's own
+// errors (404, 405, a bad bind) and any a handler made. It answers with
+// that error's status; errors.As also finds one that was wrapped, which
+// echo's default handler would turn into a 500.
+type echoError struct {
+	err error
+	he  *echo.HTTPError
+}
+
+func (e *echoError) Error() string { return e.err.Error() }
+func (e *echoError) Unwrap() error { return e.err }
+
+func (e *echoError) Status() (int, string, string) {
+	he := e.he
+	for {
+		inner, ok := he.Internal.(*echo.HTTPError)
+		if !ok {
+			break
+		}
+		he = inner
 	}
-	return status, code, msg
+	msg := http.StatusText(he.Code)
+	if m, ok := he.Message.(string); ok && m != "" {
+		msg = m
+	}
+	return he.Code, httpCode(he.Code), msg
 }
 
-// errorCodeOf is ErrorStatus without the notes.
-func errorCodeOf(err error) (status int, code, msg string) {
-	var pe *paramError
+// withEchoStatus lets domain.ErrorStatus answer echo's errors with their
+// own status. A bad parameter or a body over its limit in the same chain
+// still answers first.
+func withEchoStatus(err error) error {
 	var he *echo.HTTPError
+	var se domain.StatusError
 	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &pe):
-		return http.StatusBadRequest, codeBadParameter, pe.Error()
-	case errors.As(err, &mbe), errors.Is(err, errTooLarge):
-		return http.StatusRequestEntityTooLarge, codeTooLarge, err.Error()
-	case errors.As(err, &he):
-		// echo's own errors (404, 405, a bad bind) and any a handler made;
-		// errors.As also finds one that was wrapped, which echo's default
-		// handler would turn into a 500.
-		for {
-			inner, ok := he.Internal.(*echo.HTTPError)
-			if !ok {
-				break
-			}
-			he = inner
-		}
-		msg := http.StatusText(he.Code)
-		if m, ok := he.Message.(string); ok && m != "" {
-			msg = m
-		}
-		return he.Code, httpCode(he.Code), msg
-	case errors.Is(err, ErrForbidden):
-		return http.StatusForbidden, codeForbidden, err.Error()
-	case errors.Is(err, ingest.ErrUnknownKind), errors.Is(err, ErrNotFound):
-		return http.StatusNotFound, codeNotFound, err.Error()
-	case errors.Is(err, ingest.ErrUnknownFormat):
-		return http.StatusBadRequest, codeBadParameter, "format: " + err.Error()
-	case errors.Is(err, ingest.ErrFormat):
-		return http.StatusBadRequest, codeBadInput, err.Error()
-	case errors.Is(err, metrics.ErrUnknownLevel):
-		return http.StatusBadRequest, codeBadParameter, "level: " + err.Error()
-	case errors.Is(err, metrics.ErrUnknownGrain):
-		return http.StatusBadRequest, codeBadParameter, "grain: " + err.Error()
-	case errors.Is(err, metrics.ErrUnknownMetric):
-		return http.StatusBadRequest, codeBadParameter, err.Error()
-	case errors.Is(err, ErrBadRequest):
-		msg := err.Error()
-		var pub *publicError
-		if !errors.As(err, &pub) {
-			msg = strings.TrimPrefix(msg, ErrBadRequest.Error()+": ")
-		}
-		return http.StatusBadRequest, codeBadRequest, msg
-	case errors.Is(err, ErrNotReady):
-		return http.StatusServiceUnavailable, codeNotReady, err.Error()
-	case errors.Is(err, ErrUnavailable):
-		return http.StatusServiceUnavailable, codeUnavailable, unavailableMessage
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		// Reading the request body passed its deadline (a stalled client).
-		return http.StatusRequestTimeout, codeTimeout, "the request body did not arrive in time"
+	if !errors.As(err, &he) || errors.As(err, &se) || errors.As(err, &mbe) || errors.Is(err, domain.ErrTooLarge) {
+		return err
 	}
-	return http.StatusInternalServerError, codeInternal, "internal error; the server log has the details"
+	return &echoError{err: err, he: he}
 }
 
+// httpCode is the error code of an echo error's status.
 func httpCode(status int) string {
 	switch status {
 	case http.StatusBadRequest:
-		return codeBadRequest
+		return domain.CodeBadRequest
 	case http.StatusUnauthorized:
-		return codeUnauthorized
+		return domain.CodeUnauthorized
 	case http.StatusForbidden:
-		return codeForbidden
+		return domain.CodeForbidden
 	case http.StatusNotFound:
-		return codeNotFound
+		return domain.CodeNotFound
 	case http.StatusMethodNotAllowed:
-		return codeMethodNotAllowed
+		return domain.CodeMethodNotAllowed
 	case http.StatusRequestEntityTooLarge:
-		return codeTooLarge
+		return domain.CodeTooLarge
 	case http.StatusUnsupportedMediaType:
-		return codeUnsupportedMedia
+		return domain.CodeUnsupportedMedia
 	case http.StatusServiceUnavailable:
-		return codeNotReady
+		return domain.CodeNotReady
 	case http.StatusRequestTimeout:
-		return codeTimeout
+		return domain.CodeTimeout
 	}
 	if status >= 500 {
-		return codeInternal
+		return domain.CodeInternal
 	}
-	return codeBadRequest
+	return domain.CodeBadRequest
 }
 
 // statusClientClosed is logged and counted when the client went away
@@ -238,9 +146,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		c.Response().Status = statusClientClosed
 		return
 	}
-	status, code, msg := ErrorStatus(err)
+	status, code, msg := domain.ErrorStatus(withEchoStatus(err))
 	switch {
-	case status >= 500 && code == codeInternal:
+	case status >= 500 && code == domain.CodeInternal:
 		s.log.Error("request failed", "method", req.Method, "route", routeOf(c), "err", err)
 	case status >= 500:
 		s.log.Warn("request failed", "method", req.Method, "route", routeOf(c), "err", err)
@@ -249,7 +157,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="servicecard"`)
 	}
 	if status == http.StatusServiceUnavailable {
-		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(RetryAfter))
+		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(domain.RetryAfter))
 	}
 	if status == http.StatusRequestTimeout {
 		c.Response().Header().Set(echo.HeaderConnection, "close")

@@ -17,20 +17,9 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/encoding"
+
+	"github.com/servicecard/servicecard/internal/domain"
 )
-
-// Table is an exportable table.
-type Table string
-
-// Exportable tables.
-const (
-	TableContacts   Table = "contacts"
-	TableSurveys    Table = "surveys"
-	TableScorecards Table = "scorecards"
-)
-
-// Tables lists the exportable tables.
-var Tables = []Table{TableContacts, TableSurveys, TableScorecards}
 
 // ExportFormat is how an export is encoded.
 type ExportFormat string
@@ -45,44 +34,12 @@ const (
 // ExportFormats lists the export formats.
 var ExportFormats = []ExportFormat{ExportCSV, ExportNDJSON, ExportParquet}
 
-// ColumnType is the type of an exported column's values.
-type ColumnType string
-
-// Column types. Every column is nullable: a nil value is an empty CSV
-// field, a JSON null and a Parquet null.
-// The zero value is read as TypeString.
-const (
-	TypeString ColumnType = "string" // string, []byte, fmt.Stringer
-	TypeInt    ColumnType = "int"    // any Go integer type
-	TypeFloat  ColumnType = "float"  // float32, float64 (NaN and Inf are written as null)
-	TypeBool   ColumnType = "bool"   // bool
-	TypeTime   ColumnType = "time"   // time.Time, written in UTC
-	TypeDate   ColumnType = "date"   // time.Time, its calendar date in its own location
-)
-
-// Column is one exported column: Name is the table column id or the metric id.
-type Column struct {
-	Name string     `json:"name"`
-	Type ColumnType `json:"type"`
-}
-
-// RowWriter receives an export as the backend reads it: Columns exactly
-// once, before any row, then Row for every row with one value per column
-// (nil for null; pointers are followed). The writer encodes and sends rows
-// as they come, so memory stays bounded whatever the export's size. An
-// error from either method means the client is gone or a value does not
-// fit its column: the backend stops and returns it.
-type RowWriter interface {
-	Columns(cols []Column) error
-	Row(values []any) error
-}
-
 // errNoColumns says a backend returned from Export without calling Columns.
 var errNoColumns = errors.New("api: export sent no columns")
 
-// encoder is a RowWriter that also finishes the stream.
+// encoder is a domain.RowWriter that also finishes the stream.
 type encoder interface {
-	RowWriter
+	domain.RowWriter
 	Close() error
 }
 
@@ -117,12 +74,12 @@ func (f ExportFormat) contentType() (string, string) {
 	return "text/csv; charset=utf-8", "csv"
 }
 
-// columnsGuard checks the RowWriter protocol for every encoder.
+// columnsGuard checks the domain.RowWriter protocol for every encoder.
 type columnsGuard struct {
-	cols []Column
+	cols []domain.Column
 }
 
-func (g *columnsGuard) setColumns(cols []Column) error {
+func (g *columnsGuard) setColumns(cols []domain.Column) error {
 	if g.cols != nil {
 		return errors.New("api: export columns sent twice")
 	}
@@ -154,7 +111,7 @@ func (g *columnsGuard) checkRow(values []any) error {
 // float64, bool or time.Time. NaN and infinities become nil: neither CSV
 // readers nor JSON agree on them, and a rate over zero contacts is "no
 // value", not a number.
-func normalize(v any, t ColumnType, col string) (any, error) {
+func normalize(v any, t domain.ColumnType, col string) (any, error) {
 	rv := reflect.ValueOf(v)
 	for rv.IsValid() && (rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface) {
 		if rv.IsNil() {
@@ -169,7 +126,7 @@ func normalize(v any, t ColumnType, col string) (any, error) {
 		return nil, fmt.Errorf("api: export column %s: %s value %v does not fit type %s", col, rv.Type(), rv.Interface(), t)
 	}
 	switch t {
-	case TypeInt:
+	case domain.TypeInt:
 		switch rv.Kind() {
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 			return rv.Int(), nil
@@ -186,7 +143,7 @@ func normalize(v any, t ColumnType, col string) (any, error) {
 			return int64(0), nil
 		}
 		return bad()
-	case TypeFloat:
+	case domain.TypeFloat:
 		var f float64
 		switch rv.Kind() {
 		case reflect.Float32, reflect.Float64:
@@ -202,12 +159,12 @@ func normalize(v any, t ColumnType, col string) (any, error) {
 			return nil, nil
 		}
 		return f, nil
-	case TypeBool:
+	case domain.TypeBool:
 		if rv.Kind() == reflect.Bool {
 			return rv.Bool(), nil
 		}
 		return bad()
-	case TypeTime, TypeDate:
+	case domain.TypeTime, domain.TypeDate:
 		if tm, ok := rv.Interface().(time.Time); ok {
 			if tm.IsZero() {
 				return nil, nil
@@ -215,7 +172,7 @@ func normalize(v any, t ColumnType, col string) (any, error) {
 			return tm, nil
 		}
 		return bad()
-	default: // TypeString
+	default: // domain.TypeString
 		switch x := rv.Interface().(type) {
 		case string:
 			return x, nil
@@ -234,7 +191,7 @@ func normalize(v any, t ColumnType, col string) (any, error) {
 func formatDate(t time.Time) string { return t.Format(time.DateOnly) }
 
 // text renders a normalized value for CSV.
-func text(v any, t ColumnType) string {
+func text(v any, t domain.ColumnType) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -247,7 +204,7 @@ func text(v any, t ColumnType) string {
 	case bool:
 		return strconv.FormatBool(x)
 	case time.Time:
-		if t == TypeDate {
+		if t == domain.TypeDate {
 			return formatDate(x)
 		}
 		return x.UTC().Format(time.RFC3339)
@@ -263,7 +220,7 @@ type csvEncoder struct {
 	n       int
 }
 
-func (e *csvEncoder) Columns(cols []Column) error {
+func (e *csvEncoder) Columns(cols []domain.Column) error {
 	if err := e.setColumns(cols); err != nil {
 		return err
 	}
@@ -320,7 +277,7 @@ type ndjsonEncoder struct {
 	n       int
 }
 
-func (e *ndjsonEncoder) Columns(cols []Column) error {
+func (e *ndjsonEncoder) Columns(cols []domain.Column) error {
 	if err := e.setColumns(cols); err != nil {
 		return err
 	}
@@ -397,7 +354,7 @@ type parquetEncoder struct {
 	pending int // rows in the open row group
 }
 
-func (e *parquetEncoder) Columns(cols []Column) error {
+func (e *parquetEncoder) Columns(cols []domain.Column) error {
 	if err := e.setColumns(cols); err != nil {
 		return err
 	}
@@ -415,17 +372,17 @@ func (e *parquetEncoder) Columns(cols []Column) error {
 	return nil
 }
 
-func parquetNode(t ColumnType) parquet.Node {
+func parquetNode(t domain.ColumnType) parquet.Node {
 	switch t {
-	case TypeInt:
+	case domain.TypeInt:
 		return parquet.Int(64)
-	case TypeFloat:
+	case domain.TypeFloat:
 		return parquet.Leaf(parquet.DoubleType)
-	case TypeBool:
+	case domain.TypeBool:
 		return parquet.Leaf(parquet.BooleanType)
-	case TypeTime:
+	case domain.TypeTime:
 		return parquet.Timestamp(parquet.Millisecond)
-	case TypeDate:
+	case domain.TypeDate:
 		return parquet.Date()
 	}
 	return parquet.String()
@@ -455,7 +412,7 @@ func (e *parquetEncoder) Row(values []any) error {
 		case bool:
 			pv = parquet.BooleanValue(x)
 		case time.Time:
-			if c.Type == TypeDate {
+			if c.Type == domain.TypeDate {
 				y, m, d := x.Date()
 				days := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
 				pv = parquet.Int32Value(int32(days))

@@ -19,15 +19,16 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/servicecard/servicecard/ingest"
+	"github.com/servicecard/servicecard/internal/domain"
 )
 
-var exportCols = []Column{
-	{Name: "contact_id", Type: TypeString},
-	{Name: "started_at", Type: TypeTime},
-	{Name: "wait_s", Type: TypeInt},
-	{Name: "nps", Type: TypeFloat},
-	{Name: "abandoned", Type: TypeBool},
-	{Name: "period_start", Type: TypeDate},
+var exportCols = []domain.Column{
+	{Name: "contact_id", Type: domain.TypeString},
+	{Name: "started_at", Type: domain.TypeTime},
+	{Name: "wait_s", Type: domain.TypeInt},
+	{Name: "nps", Type: domain.TypeFloat},
+	{Name: "abandoned", Type: domain.TypeBool},
+	{Name: "period_start", Type: domain.TypeDate},
 }
 
 func exportRows(n int) [][]any {
@@ -70,7 +71,7 @@ func TestExportFormats(t *testing.T) {
 			t.Errorf("csv =\n%v\nwant\n%v", recs, want)
 		}
 		q := f.backend.lastExport
-		if q.Table != TableContacts || !q.From.Equal(time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)) || !q.To.Equal(time.Date(2024, 11, 1, 0, 0, 0, 0, time.UTC)) {
+		if q.Table != domain.TableContacts || !q.From.Equal(time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)) || !q.To.Equal(time.Date(2024, 11, 1, 0, 0, 0, 0, time.UTC)) {
 			t.Errorf("backend query = %+v", q)
 		}
 	})
@@ -154,17 +155,17 @@ func readParquet(t *testing.T, pf *parquet.File) [][]any {
 					continue
 				}
 				switch exportCols[i].Type {
-				case TypeString:
+				case domain.TypeString:
 					vals[i] = string(v.ByteArray())
-				case TypeTime:
+				case domain.TypeTime:
 					vals[i] = time.UnixMilli(v.Int64()).UTC().Format(time.RFC3339)
-				case TypeInt:
+				case domain.TypeInt:
 					vals[i] = v.Int64()
-				case TypeFloat:
+				case domain.TypeFloat:
 					vals[i] = v.Double()
-				case TypeBool:
+				case domain.TypeBool:
 					vals[i] = v.Boolean()
-				case TypeDate:
+				case domain.TypeDate:
 					vals[i] = time.Unix(int64(v.Int32())*86400, 0).UTC().Format(time.DateOnly)
 				}
 			}
@@ -217,7 +218,7 @@ func TestExportErrors(t *testing.T) {
 	})
 	t.Run("a value that does not fit its column", func(t *testing.T) {
 		f := newFixture(t, nil)
-		f.backend.exportCols = []Column{{Name: "wait_s", Type: TypeInt}}
+		f.backend.exportCols = []domain.Column{{Name: "wait_s", Type: domain.TypeInt}}
 		f.backend.exportRows = [][]any{{"soon"}}
 		rec := f.do(t, "analyst", "GET", "/api/v1/export/contacts?format=ndjson", nil)
 		if rec.Code != 500 {
@@ -235,7 +236,7 @@ func TestExportErrors(t *testing.T) {
 			// Incompressible values, so a row group's bytes outgrow
 			// Parquet's write buffer and reach the client.
 			rng := rand.New(rand.NewPCG(3, 4))
-			f.backend.exportCols = []Column{{Name: "response_id", Type: TypeString}}
+			f.backend.exportCols = []domain.Column{{Name: "response_id", Type: domain.TypeString}}
 			for range 3 * exportFlushRows {
 				f.backend.exportRows = append(f.backend.exportRows, []any{fmt.Sprintf("%016x%016x", rng.Uint64(), rng.Uint64())})
 			}
@@ -271,10 +272,10 @@ func TestEncoderProtocol(t *testing.T) {
 			if err := enc.Row([]any{"x"}); err == nil {
 				t.Error("row before columns accepted")
 			}
-			if err := enc.Columns([]Column{{Name: "a"}, {Name: "a"}}); err == nil {
+			if err := enc.Columns([]domain.Column{{Name: "a"}, {Name: "a"}}); err == nil {
 				t.Error("repeated column accepted")
 			}
-			if err := enc.Columns([]Column{{Name: "a", Type: TypeString}}); err != nil {
+			if err := enc.Columns([]domain.Column{{Name: "a", Type: domain.TypeString}}); err != nil {
 				t.Fatal(err)
 			}
 			if err := enc.Row([]any{"x", "y"}); err == nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/servicecard/servicecard/ingest"
 	"github.com/servicecard/servicecard/internal/auth"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -85,12 +86,12 @@ func (s *Server) readyz(c echo.Context) error {
 	switch {
 	case errors.As(err, &nr):
 		s.log.Warn("not ready", "err", nr.cause)
-		return fmt.Errorf("%w: %s", ErrNotReady, nr.reason)
-	case errors.Is(err, ErrNotReady):
+		return fmt.Errorf("%w: %s", domain.ErrNotReady, nr.reason)
+	case errors.Is(err, domain.ErrNotReady):
 		return err
 	}
 	s.log.Warn("not ready", "err", err)
-	return fmt.Errorf("%w: storage unreachable or not migrated", ErrNotReady)
+	return fmt.Errorf("%w: storage unreachable or not migrated", domain.ErrNotReady)
 }
 
 // Storage is what readiness asks of the ClickHouse store
@@ -124,7 +125,7 @@ type notReadyError struct {
 }
 
 func (e *notReadyError) Error() string   { return "not ready: " + e.reason + ": " + e.cause.Error() }
-func (e *notReadyError) Unwrap() []error { return []error{ErrNotReady, e.cause} }
+func (e *notReadyError) Unwrap() []error { return []error{domain.ErrNotReady, e.cause} }
 
 // ScorecardsResponse is the body of GET /api/v1/scorecards.
 type ScorecardsResponse struct {
@@ -144,13 +145,13 @@ func (s *Server) scorecards(c echo.Context) error {
 	level := metrics.LevelOrg
 	if v := q.get("level"); v != "" {
 		if level, err = metrics.ParseLevel(v); err != nil {
-			return badParam("level", "want org, site, team, queue or agent, got %q", Printable(v))
+			return badParam("level", "want org, site, team, queue or agent, got %q", domain.Printable(v))
 		}
 	}
 	grain := metrics.GrainWeek
 	if v := q.get("grain"); v != "" {
 		if grain, err = metrics.ParseGrain(v); err != nil {
-			return badParam("grain", "want day, week or month, got %q", Printable(v))
+			return badParam("grain", "want day, week or month, got %q", domain.Printable(v))
 		}
 	}
 	teams, err := q.teams()
@@ -172,7 +173,7 @@ func (s *Server) scorecards(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cards, err := s.backend.Scorecards(c.Request().Context(), ScorecardQuery{Level: level, Grain: grain, From: from, To: to, Teams: teams})
+	cards, err := s.backend.Scorecards(c.Request().Context(), domain.ScorecardQuery{Level: level, Grain: grain, From: from, To: to, Teams: teams})
 	if err != nil {
 		return fmt.Errorf("scorecards: %w", err)
 	}
@@ -222,13 +223,13 @@ func (s *Server) coaching(c echo.Context) error {
 	if teams, err = scopeTeams(p, teams); err != nil {
 		return err
 	}
-	// Without to: CoachingWindow, the window the coaching page shows.
-	window, _, defTo := CoachingWindow(s.cfg, s.now())
+	// Without to: domain.CoachingWindow, the window the coaching page shows.
+	window, _, defTo := domain.CoachingWindow(s.cfg, s.now())
 	from, to, err := rangeParams(q, "", s.loc(), defTo.Add(-time.Nanosecond), trailing(window))
 	if err != nil {
 		return err
 	}
-	ops, err := s.backend.Coaching(c.Request().Context(), CoachingQuery{From: from, To: to, Teams: teams})
+	ops, err := s.backend.Coaching(c.Request().Context(), domain.CoachingQuery{From: from, To: to, Teams: teams})
 	if err != nil {
 		return fmt.Errorf("coaching: %w", err)
 	}
@@ -246,7 +247,7 @@ type RecognitionResponse struct {
 	From  time.Time `json:"from"`
 	To    time.Time `json:"to"`
 	Teams []string  `json:"teams,omitempty"`
-	Recognition
+	domain.Recognition
 }
 
 func (s *Server) recognition(c echo.Context) error {
@@ -266,7 +267,7 @@ func (s *Server) recognition(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rec, err := s.backend.Recognition(c.Request().Context(), RecognitionQuery{From: from, To: to, Teams: teams})
+	rec, err := s.backend.Recognition(c.Request().Context(), domain.RecognitionQuery{From: from, To: to, Teams: teams})
 	if err != nil {
 		return fmt.Errorf("recognition: %w", err)
 	}
@@ -278,7 +279,7 @@ func (s *Server) recognition(c echo.Context) error {
 	return writeJSON(c, RecognitionResponse{From: from, To: to, Teams: teams, Recognition: rec})
 }
 
-func scopeRecognition(r Recognition, teams []string) Recognition {
+func scopeRecognition(r domain.Recognition, teams []string) domain.Recognition {
 	out := func(team string) bool { return !slices.Contains(teams, team) }
 	stars := func(s []metrics.Star) []metrics.Star {
 		return slices.DeleteFunc(s, func(x metrics.Star) bool { return out(x.Team) })
@@ -302,9 +303,9 @@ func nonNil[T any](s []T) []T {
 }
 
 func (s *Server) export(c echo.Context) error {
-	table := Table(c.Param("table"))
-	if !slices.Contains(Tables, table) {
-		return fmt.Errorf("%w: no export %q (want contacts, surveys or scorecards)", ErrNotFound, Printable(string(table)))
+	table := domain.Table(c.Param("table"))
+	if !slices.Contains(domain.Tables, table) {
+		return fmt.Errorf("%w: no export %q (want contacts, surveys or scorecards)", domain.ErrNotFound, domain.Printable(string(table)))
 	}
 	q, err := readQuery(c, "format", "from", "to")
 	if err != nil {
@@ -314,7 +315,7 @@ func (s *Server) export(c echo.Context) error {
 	if v := q.get("format"); v != "" {
 		format = ExportFormat(v)
 		if !slices.Contains(ExportFormats, format) {
-			return badParam("format", "want csv, ndjson or parquet, got %q", Printable(v))
+			return badParam("format", "want csv, ndjson or parquet, got %q", domain.Printable(v))
 		}
 	}
 	loc := s.loc()
@@ -327,7 +328,7 @@ func (s *Server) export(c echo.Context) error {
 	name := fmt.Sprintf("servicecard-%s-%s_%s.%s", table, from.In(loc).Format(time.DateOnly), last.In(loc).Format(time.DateOnly), ext)
 	out := &lazyResponse{c: c, contentType: ct, filename: name}
 	enc := s.exportWriter(principalOf(c), newEncoder(format, out))
-	err = s.backend.Export(c.Request().Context(), ExportQuery{Table: table, From: from, To: to}, enc)
+	err = s.backend.Export(c.Request().Context(), domain.ExportQuery{Table: table, From: from, To: to}, enc)
 	if err == nil {
 		err = enc.Close()
 	}
@@ -371,9 +372,6 @@ func (l *lazyResponse) Flush() {
 	}
 }
 
-// errTooLarge marks an ingest body over MaxIngestBytes.
-var errTooLarge = errors.New("api: request body too large")
-
 // batchIDPattern keeps client batch ids printable and short.
 var batchIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
@@ -385,7 +383,7 @@ var ingestFormats = []ingest.Format{
 func (s *Server) ingest(c echo.Context) error {
 	kind, err := ingest.ParseKind(c.Param("kind"))
 	if err != nil {
-		return fmt.Errorf("%w: no ingest kind %q (want contacts, surveys, agents, states, schedules or queues)", ErrNotFound, Printable(c.Param("kind")))
+		return fmt.Errorf("%w: no ingest kind %q (want contacts, surveys, agents, states, schedules or queues)", domain.ErrNotFound, domain.Printable(c.Param("kind")))
 	}
 	q, err := readQuery(c, "format", "source", "timezone", "batch_id", "file")
 	if err != nil {
@@ -400,13 +398,13 @@ func (s *Server) ingest(c echo.Context) error {
 			"send the file as the raw request body (curl --data-binary @FILE), not as a multipart form")
 	}
 	if ce := req.Header.Get(echo.HeaderContentEncoding); ce != "" && !strings.EqualFold(ce, "identity") {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q is not supported; send the file uncompressed", Printable(ce)))
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q is not supported; send the file uncompressed", domain.Printable(ce)))
 	}
-	ir := IngestRequest{Kind: kind, Format: ingest.FormatAuto, File: "http", By: principalOf(c).Name}
+	ir := domain.IngestRequest{Kind: kind, Format: ingest.FormatAuto, File: "http", By: principalOf(c).Name}
 	if v := q.get("format"); v != "" {
 		ir.Format = ingest.Format(v)
 		if !slices.Contains(ingestFormats, ir.Format) {
-			return badParam("format", "want auto, csv, ndjson, queue_log, connect_ctr or qualtrics, got %q", Printable(v))
+			return badParam("format", "want auto, csv, ndjson, queue_log, connect_ctr or qualtrics, got %q", domain.Printable(v))
 		}
 	} else {
 		switch mt {
@@ -437,13 +435,13 @@ func (s *Server) ingest(c echo.Context) error {
 	if v := q.get("timezone"); v != "" {
 		loc, err := time.LoadLocation(v)
 		if err != nil || v == "Local" {
-			return badParam("timezone", "want an IANA time zone such as Europe/Berlin, got %q", Printable(v))
+			return badParam("timezone", "want an IANA time zone such as Europe/Berlin, got %q", domain.Printable(v))
 		}
 		ir.Location = loc
 	}
 	if req.ContentLength > s.maxIngestBytes {
 		return fmt.Errorf("%w: %d bytes, the limit is %d; nothing was loaded (split the file, or load it with `servicecard ingest`)",
-			errTooLarge, req.ContentLength, s.maxIngestBytes)
+			domain.ErrTooLarge, req.ContentLength, s.maxIngestBytes)
 	}
 	// The body goes to a temporary file first and is loaded only once it
 	// is complete and within the limit: a body cut off, too large or
@@ -485,11 +483,11 @@ func (s *Server) spoolBody(c echo.Context) (*os.File, error) {
 	switch {
 	case body.exceeded:
 		return nil, fmt.Errorf("%w: the limit is %d bytes; nothing was loaded (split the file, or load it with `servicecard ingest`)",
-			errTooLarge, s.maxIngestBytes)
+			domain.ErrTooLarge, s.maxIngestBytes)
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return nil, err
 	case body.failed:
-		return nil, fmt.Errorf("%w: the request body could not be read (%v); nothing was loaded", ErrBadRequest, err)
+		return nil, fmt.Errorf("%w: the request body could not be read (%v); nothing was loaded", domain.ErrBadRequest, err)
 	}
 	return nil, fmt.Errorf("spool ingest body: %w", err)
 }
@@ -497,13 +495,13 @@ func (s *Server) spoolBody(c echo.Context) (*os.File, error) {
 // ingestError gives a failed load one plain message: the kind, then what
 // was wrong, without the layers' own prefixes.
 func ingestError(kind ingest.Kind, file string, err error) error {
-	if errors.Is(err, ingest.ErrFormat) || errors.Is(err, ErrBadRequest) {
+	if errors.Is(err, ingest.ErrFormat) || errors.Is(err, domain.ErrBadRequest) {
 		msg := err.Error()
-		for _, p := range []string{ErrBadRequest.Error() + ": ", "ingest " + file + ": ", "ingest: "} {
+		for _, p := range []string{domain.ErrBadRequest.Error() + ": ", "ingest " + file + ": ", "ingest: "} {
 			msg = strings.TrimPrefix(msg, p)
 		}
 		msg = strings.Replace(msg, ingest.ErrFormat.Error()[len("ingest: "):]+": "+file+": ", ingest.ErrFormat.Error()[len("ingest: "):]+": ", 1)
-		return &publicError{msg: fmt.Sprintf("ingest %s: %s", kind, msg), err: err}
+		return domain.Public(fmt.Sprintf("ingest %s: %s", kind, msg), err)
 	}
 	return fmt.Errorf("ingest %s: %w", kind, err)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/servicecard/servicecard/ingest"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -111,7 +112,7 @@ func levelNames() []string {
 
 func tableNames() []string {
 	var out []string
-	for _, t := range Tables {
+	for _, t := range domain.Tables {
 		out = append(out, string(t))
 	}
 	return out

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -55,9 +56,9 @@ func readQuery(c echo.Context, allowed ...string) (query, error) {
 	for name, vals := range v {
 		if !slices.Contains(allowed, name) {
 			if len(allowed) == 0 {
-				return query{}, badParam(Printable(name), "unknown parameter (this route takes none)")
+				return query{}, badParam(domain.Printable(name), "unknown parameter (this route takes none)")
 			}
-			return query{}, badParam(Printable(name), "unknown parameter (want %s)", strings.Join(allowed, ", "))
+			return query{}, badParam(domain.Printable(name), "unknown parameter (want %s)", strings.Join(allowed, ", "))
 		}
 		if name != "team" && len(vals) > 1 {
 			return query{}, badParam(name, "given %d times, want once", len(vals))
@@ -67,21 +68,6 @@ func readQuery(c echo.Context, allowed ...string) (query, error) {
 }
 
 func (q query) get(name string) string { return q.v.Get(name) }
-
-// Printable makes user input safe to repeat in a message: at most 64
-// bytes, control and invalid characters replaced. The built-in pages use
-// it too.
-func Printable(s string) string {
-	if len(s) > 64 {
-		s = s[:64] + "..."
-	}
-	return strings.Map(func(r rune) rune {
-		if r == utf8.RuneError || !unicode.IsPrint(r) {
-			return '?'
-		}
-		return r
-	}, s)
-}
 
 // teams reads the team filter: repeated (team=a&team=b) or comma-separated
 // (team=a,b), duplicates dropped.
@@ -125,7 +111,7 @@ func timeParam(name, s string, end bool, loc *time.Location) (time.Time, error) 
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, badParam(name, "want YYYY-MM-DD or RFC 3339, got %q", Printable(s))
+		return time.Time{}, badParam(name, "want YYYY-MM-DD or RFC 3339, got %q", domain.Printable(s))
 	}
 	return t, nil
 }
@@ -172,21 +158,6 @@ var (
 )
 
 // trailing returns a default-from function: days before to.
-// CoachingWindow is the default coaching window of the API and the
-// coaching page alike: the configured number of whole days (default 28)
-// up to the end of yesterday in the business time zone (today is not over).
-func CoachingWindow(cfg *metrics.Config, now time.Time) (days int, from, to time.Time) {
-	days = cfg.Coaching.WindowDays
-	if days <= 0 {
-		days = 28
-	}
-	loc := cfg.Location()
-	to = metrics.Bucket(now, metrics.GrainDay, loc)
-	l := to.In(loc)
-	from = metrics.Bucket(time.Date(l.Year(), l.Month(), l.Day()-days, 12, 0, 0, 0, loc), metrics.GrainDay, loc)
-	return days, from, to
-}
-
 func trailing(days int) func(time.Time) time.Time {
 	return func(to time.Time) time.Time { return to.AddDate(0, 0, -days) }
 }

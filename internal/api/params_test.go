@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/servicecard/servicecard/internal/auth"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -187,7 +188,7 @@ func TestBusinessTimeZone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, entry, err := metrics.NewTokenEntry("ny", metrics.RoleAdmin, nil)
+	tok, entry, err := auth.NewTokenEntry("ny", auth.RoleAdmin, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

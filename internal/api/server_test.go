@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/servicecard/servicecard/internal/auth"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -14,13 +16,13 @@ import (
 // the API 7 Nov-4 Dec).
 func TestCoachingDefaultWindowIsThePages(t *testing.T) {
 	f := newFixture(t, nil)
-	rec := f.do(t, string(metrics.RoleAdmin), http.MethodGet, "/api/v1/coaching", nil)
+	rec := f.do(t, string(auth.RoleAdmin), http.MethodGet, "/api/v1/coaching", nil)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 	cfg := metrics.Default()
 	loc := cfg.Location()
-	_, from, to := CoachingWindow(&cfg, fixedNow)
+	_, from, to := domain.CoachingWindow(&cfg, fixedNow)
 	q := f.backend.lastCoaching
 	wantTo := time.Date(fixedNow.In(loc).Year(), fixedNow.In(loc).Month(), fixedNow.In(loc).Day(), 0, 0, 0, 0, loc)
 	if !q.To.Equal(wantTo) || !q.From.Equal(wantTo.AddDate(0, 0, -28)) || !q.To.Equal(to) || !q.From.Equal(from) {
@@ -32,7 +34,7 @@ func TestCoachingDefaultWindowIsThePages(t *testing.T) {
 func TestHeadOnGetRoutes(t *testing.T) {
 	f := newFixture(t, nil)
 	for _, path := range []string{"/healthz", "/api/v1/metrics/catalog", "/api/v1/scorecards"} {
-		rec := f.do(t, string(metrics.RoleExecutive), http.MethodHead, path, nil)
+		rec := f.do(t, string(auth.RoleExecutive), http.MethodHead, path, nil)
 		if rec.Code != http.StatusOK {
 			t.Errorf("HEAD %s: %d, want 200", path, rec.Code)
 		}
@@ -40,20 +42,20 @@ func TestHeadOnGetRoutes(t *testing.T) {
 }
 
 // An outage is a 503 with Retry-After and a message that names no host;
-// a Note says what became of the request.
+// a domain.Note says what became of the request.
 func TestOutageIs503WithRetryAfter(t *testing.T) {
 	f := newFixture(t, nil)
-	f.backend.err = Note(errWrap(ErrUnavailable, "dial tcp 10.1.2.3:9000: connection refused"), "nothing was loaded")
-	rec := f.do(t, string(metrics.RoleExecutive), http.MethodGet, "/api/v1/scorecards", nil)
+	f.backend.err = domain.Note(errWrap(domain.ErrUnavailable, "dial tcp 10.1.2.3:9000: connection refused"), "nothing was loaded")
+	rec := f.do(t, string(auth.RoleExecutive), http.MethodGet, "/api/v1/scorecards", nil)
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
 		t.Fatalf("%d Retry-After %q, want 503 with Retry-After", rec.Code, rec.Header().Get("Retry-After"))
 	}
 	e := errorOf(t, rec)
-	if e.Code != codeUnavailable || strings.Contains(e.Message, "10.1.2.3") || !strings.HasPrefix(e.Message, "nothing was loaded; ") {
+	if e.Code != domain.CodeUnavailable || strings.Contains(e.Message, "10.1.2.3") || !strings.HasPrefix(e.Message, "nothing was loaded; ") {
 		t.Errorf("error %+v, want code unavailable, the note, no host", e)
 	}
 }
 
 func errWrap(sentinel error, cause string) error {
-	return &publicError{msg: sentinel.Error() + ": " + cause, err: sentinel}
+	return domain.Public(sentinel.Error()+": "+cause, sentinel)
 }

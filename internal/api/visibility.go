@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/servicecard/servicecard/internal/auth"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -11,7 +12,7 @@ import (
 // under auth.AgentKey an agent card's key becomes the agent's key; under
 // auth.AgentOwnTeams cards of other teams go. Callers already refused
 // auth.AgentNone for level agent.
-func (s *Server) agentCards(p *metrics.Principal, cards []metrics.Card, teams []string) []metrics.Card {
+func (s *Server) agentCards(p *auth.Principal, cards []metrics.Card, teams []string) []metrics.Card {
 	switch auth.Agents(p.Role, auth.SurfaceScorecards) {
 	case auth.AgentKey:
 		for i := range cards {
@@ -42,7 +43,7 @@ func (s *Server) agentCards(p *metrics.Principal, cards []metrics.Card, teams []
 // exportWriter applies the visibility policy to an export: under
 // auth.AgentKey the agent_id column becomes agent_key with the agent's
 // key, and so does the key of scorecards rows at level agent.
-func (s *Server) exportWriter(p *metrics.Principal, enc encoder) encoder {
+func (s *Server) exportWriter(p *auth.Principal, enc encoder) encoder {
 	if auth.Agents(p.Role, auth.SurfaceExport) != auth.AgentKey {
 		return enc
 	}
@@ -58,7 +59,7 @@ type keyedExport struct {
 	vals              []any
 }
 
-func (k *keyedExport) Columns(cols []Column) error {
+func (k *keyedExport) Columns(cols []domain.Column) error {
 	out := slices.Clone(cols)
 	for i, c := range out {
 		switch c.Name {
@@ -86,7 +87,7 @@ func (k *keyedExport) Row(values []any) error {
 		k.vals[k.agent] = k.keyOf(k.vals[k.agent])
 	}
 	if k.key >= 0 && k.key < len(k.vals) && k.level < len(k.vals) {
-		if lv, _ := normalize(k.vals[k.level], TypeString, "level"); lv == string(metrics.LevelAgent) {
+		if lv, _ := normalize(k.vals[k.level], domain.TypeString, "level"); lv == string(metrics.LevelAgent) {
 			k.vals[k.key] = k.keyOf(k.vals[k.key])
 		}
 	}
@@ -96,7 +97,7 @@ func (k *keyedExport) Row(values []any) error {
 // keyOf keys an id column's value; a value that is not text becomes null
 // rather than pass through unkeyed.
 func (k *keyedExport) keyOf(v any) any {
-	id, err := normalize(v, TypeString, "agent_id")
+	id, err := normalize(v, domain.TypeString, "agent_id")
 	if s, ok := id.(string); ok && err == nil {
 		return k.keys.Key(s)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/servicecard/servicecard/internal/api"
+	"github.com/servicecard/servicecard/internal/auth"
 	"github.com/servicecard/servicecard/internal/chstore"
 	"github.com/servicecard/servicecard/internal/scorecard"
 	"github.com/servicecard/servicecard/metrics"
@@ -328,15 +329,15 @@ func (e *errorLog) take() (int, []string) {
 // start; the periodic loop and the HTML pages are left out (not on the
 // measured routes; the loop would compete for the CPU).
 func startAPI(ctx context.Context, st *chstore.Store, cfg metrics.Config) (*apiServer, error) {
-	execToken, execEntry, err := metrics.NewTokenEntry("bench-executive", metrics.RoleExecutive, nil)
+	execToken, execEntry, err := auth.NewTokenEntry("bench-executive", auth.RoleExecutive, nil)
 	if err != nil {
 		return nil, err
 	}
-	sup, supEntry, err := metrics.NewTokenEntry("bench-supervisor", metrics.RoleSupervisor, []string{benchTeam})
+	sup, supEntry, err := auth.NewTokenEntry("bench-supervisor", auth.RoleSupervisor, []string{benchTeam})
 	if err != nil {
 		return nil, err
 	}
-	analyst, anaEntry, err := metrics.NewTokenEntry("bench-analyst", metrics.RoleAnalyst, nil)
+	analyst, anaEntry, err := auth.NewTokenEntry("bench-analyst", auth.RoleAnalyst, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/servicecard/servicecard/internal/api"
 	"github.com/servicecard/servicecard/internal/chstore"
 	"github.com/servicecard/servicecard/internal/demo"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/internal/scorecard"
 	"github.com/servicecard/servicecard/metrics"
 )
@@ -57,15 +57,15 @@ func answers(t *testing.T, st *chstore.Store, m *demo.Manifest) map[string]any {
 	}
 	for _, level := range metrics.Levels() {
 		for _, grain := range []metrics.Grain{metrics.GrainDay, metrics.GrainWeek, metrics.GrainMonth} {
-			cards, err := e.Scorecards(ctx, api.ScorecardQuery{Level: level, Grain: grain, From: m.From, To: m.To})
+			cards, err := e.Scorecards(ctx, domain.ScorecardQuery{Level: level, Grain: grain, From: m.From, To: m.To})
 			put(fmt.Sprintf("scorecards %s %s", level, grain), cards, err)
 		}
 	}
-	coaching, err := e.Coaching(ctx, api.CoachingQuery{From: m.To.AddDate(0, 0, -28), To: m.To})
+	coaching, err := e.Coaching(ctx, domain.CoachingQuery{From: m.To.AddDate(0, 0, -28), To: m.To})
 	put("coaching", coaching, err)
-	rec, err := e.Recognition(ctx, api.RecognitionQuery{From: m.From, To: m.To})
+	rec, err := e.Recognition(ctx, domain.RecognitionQuery{From: m.From, To: m.To})
 	put("recognition", rec, err)
-	complaints, err := e.Complaints(ctx, api.RecognitionQuery{From: m.From, To: m.To})
+	complaints, err := e.Complaints(ctx, domain.RecognitionQuery{From: m.From, To: m.To})
 	put("complaints", complaints, err)
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/servicecard/servicecard/ingest"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -194,11 +195,11 @@ func TestCountsQueueMetricsCoverRealTimeChannels(t *testing.T) {
 
 // exportRows collects an export.
 type exportRows struct {
-	cols []ExportColumn
+	cols []domain.Column
 	rows [][]any
 }
 
-func (x *exportRows) Columns(c []ExportColumn) error { x.cols = c; return nil }
+func (x *exportRows) Columns(c []domain.Column) error { x.cols = c; return nil }
 func (x *exportRows) Row(v []any) error {
 	x.rows = append(x.rows, append([]any(nil), v...))
 	return nil

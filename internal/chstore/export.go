@@ -2,35 +2,35 @@ package chstore
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"reflect"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/servicecard/servicecard/internal/domain"
 )
 
 // ErrUnknownTable says a table is not exportable.
 var ErrUnknownTable = errors.New("chstore: unknown export table")
 
-// ExportColumn describes one exported column. Type is one of string, int,
-// float, bool, time, date.
-type ExportColumn struct {
-	Name string
-	Type string
-}
-
-// RowWriter receives an export: Columns once, then every row.
-type RowWriter interface {
-	Columns([]ExportColumn) error
-	Row([]any) error
-}
+// The export queries, one per table (queries/export_*.sql).
+var (
+	//go:embed queries/export_contacts.sql
+	exportContactsSQL string
+	//go:embed queries/export_surveys.sql
+	exportSurveysSQL string
+	//go:embed queries/export_scorecards.sql
+	exportScorecardsSQL string
+)
 
 // exports are the exportable tables: the current rows (FINAL, sign = 1)
 // whose time column lies in [from, to). Column names are the table's
 // own ids, so exports, SQL and the API agree.
 var exports = map[string]struct {
-	cols []ExportColumn
+	cols []domain.Column
 	sql  string
 	// sliced: read one calendar month (UTC, one partition) per query, in
 	// time order, so FINAL and the sort hold one partition at a time.
@@ -42,34 +42,20 @@ var exports = map[string]struct {
 			"answered_at:time", "ended_at:time", "wait_s:int", "talk_s:int", "hold_s:int", "hold_count:int",
 			"acw_s:int", "abandoned:bool", "transferred:bool", "resolved:bool", "disposition:string",
 			"initial_contact_id:string", "source_updated_at:time", "ingested_at:time", "batch_id:string"),
-		sql: `SELECT contact_id, source, channel, direction, queue, team, site, agent_id, customer_id,
-		started_at, answered_at, ended_at, wait_s, talk_s, hold_s, hold_count, acw_s,
-		abandoned = 1, transferred = 1, if(isNull(resolved), NULL, resolved = 1), disposition,
-		initial_contact_id, source_updated_at, ingested_at, batch_id
-	FROM contacts FINAL
-	WHERE sign = 1 AND started_at >= @from AND started_at < @to
-	ORDER BY started_at`,
+		sql:    exportContactsSQL,
 		sliced: true,
 	},
 	"surveys": {
 		cols: cols("response_id:string", "source:string", "contact_id:string", "agent_id:string",
 			"responded_at:time", "nps:int", "csat:int", "ces:int", "comment:string", "ingested_at:time", "batch_id:string"),
-		sql: `SELECT response_id, source, contact_id, agent_id, responded_at, nps, csat, ces, comment, ingested_at, batch_id
-	FROM surveys FINAL
-	WHERE sign = 1 AND responded_at >= @from AND responded_at < @to
-	ORDER BY responded_at`,
+		sql:    exportSurveysSQL,
 		sliced: true,
 	},
 	"scorecards": {
 		cols: cols("level:string", "key:string", "grain:string", "period_start:date", "score:float",
 			"internal:float", "external:float", "nps:float", "csat:float", "aht_s:float", "service_level:float",
 			"metric_ids:string", "metric_values:string", "config_version:string", "computed_at:time"),
-		sql: `SELECT level, key, grain, period_start, score, internal, external, nps, csat, aht_s, service_level,
-		arrayStringConcat(metric_ids, ','), arrayStringConcat(arrayMap(x -> toString(x), metric_values), ','),
-		config_version, computed_at
-	FROM scorecards FINAL
-	WHERE period_start >= toDate(@from) AND period_start < toDate(@to)
-	ORDER BY level, grain, key, period_start`,
+		sql: exportScorecardsSQL,
 	},
 }
 
@@ -90,12 +76,12 @@ func toBool(v any) any {
 	return v
 }
 
-func cols(specs ...string) []ExportColumn {
-	out := make([]ExportColumn, len(specs))
+func cols(specs ...string) []domain.Column {
+	out := make([]domain.Column, len(specs))
 	for i, s := range specs {
 		for j := len(s) - 1; j >= 0; j-- {
 			if s[j] == ':' {
-				out[i] = ExportColumn{Name: s[:j], Type: s[j+1:]}
+				out[i] = domain.Column{Name: s[:j], Type: domain.ColumnType(s[j+1:])}
 				break
 			}
 		}
@@ -115,7 +101,7 @@ const exportBlockRows = 8192
 // sorted by time with an external sort past 128 MiB, so ClickHouse's
 // memory stays bounded whatever the range; rows go to w as the blocks
 // arrive, so this side's memory stays flat too.
-func (s *Store) Export(ctx context.Context, table string, from, to time.Time, w RowWriter) error {
+func (s *Store) Export(ctx context.Context, table string, from, to time.Time, w domain.RowWriter) error {
 	ex, ok := exports[table]
 	if !ok {
 		return fmt.Errorf("%w %q", ErrUnknownTable, table)
@@ -146,7 +132,7 @@ func (s *Store) Export(ctx context.Context, table string, from, to time.Time, w 
 // exportSlice streams one query's rows of [from, to) to w; columns, when
 // set, goes first, once the query has started (so a query that fails at
 // once still gets a clean error answer).
-func (s *Store) exportSlice(ctx context.Context, table, sql string, cols []ExportColumn, from, to time.Time, columns func() error, w RowWriter) error {
+func (s *Store) exportSlice(ctx context.Context, table, sql string, cols []domain.Column, from, to time.Time, columns func() error, w domain.RowWriter) error {
 	rows, err := s.conn.Query(ctx, sql, clickhouse.Named("from", from), clickhouse.Named("to", to))
 	if err != nil {
 		return fmt.Errorf("chstore: export %s: %w", table, err)
@@ -169,7 +155,7 @@ func (s *Store) exportSlice(ctx context.Context, table, sql string, cols []Expor
 		}
 		for i, d := range dest {
 			vals[i] = reflect.ValueOf(d).Elem().Interface()
-			if cols[i].Type == "bool" {
+			if cols[i].Type == domain.TypeBool {
 				vals[i] = toBool(vals[i])
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/servicecard/servicecard/ingest"
+	"github.com/servicecard/servicecard/internal/domain"
 )
 
 // countingRows counts Columns calls and collects contact ids in order.
@@ -14,7 +15,7 @@ type countingRows struct {
 	ids     []string
 }
 
-func (x *countingRows) Columns([]ExportColumn) error { x.columns++; return nil }
+func (x *countingRows) Columns([]domain.Column) error { x.columns++; return nil }
 func (x *countingRows) Row(v []any) error {
 	x.ids = append(x.ids, v[0].(string))
 	return nil

@@ -10,7 +10,7 @@
 // PNG images drawn here and attached inline by Content-ID, with no
 // external asset, no script and inline styles only, so they read the same
 // in common mail clients. Data comes through the scorecard engine's read
-// interface (Source, the subset of api.Backend the pages use), so the
+// services (Source, those of package domain the API serves too), so the
 // numbers are the API's numbers for the same week.
 //
 // Sending goes through an SMTP relay (SMTPConfig). Each delivery is
@@ -25,7 +25,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/servicecard/servicecard/internal/api"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -49,10 +49,10 @@ func ParseAudience(s string) (Audience, error) {
 
 // Source is what digests read: the scorecard engine (*scorecard.Engine).
 type Source interface {
-	Scorecards(ctx context.Context, q api.ScorecardQuery) ([]metrics.Card, error)
-	Coaching(ctx context.Context, q api.CoachingQuery) ([]metrics.Opportunity, error)
-	Recognition(ctx context.Context, q api.RecognitionQuery) (api.Recognition, error)
-	Complaints(ctx context.Context, q api.RecognitionQuery) ([]metrics.Survey, error)
+	domain.ScorecardService
+	domain.CoachingService
+	domain.RecognitionService
+	domain.ComplaintService
 }
 
 // Directory adds what the scorecard engine does not carry: agents' names

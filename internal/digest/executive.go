@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/servicecard/servicecard/internal/api"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -110,24 +110,24 @@ func ComposeExecutive(ctx context.Context, src Source, dir Directory, cfg metric
 		trendFrom = metrics.Bucket(trendFrom.Add(-time.Hour), metrics.GrainWeek, loc)
 	}
 	var trend, days, teams []metrics.Card
-	var rec api.Recognition
+	var rec domain.Recognition
 	var names map[string]string
 	var channels map[string]string
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		trend, err = src.Scorecards(gctx, api.ScorecardQuery{Level: metrics.LevelOrg, Grain: metrics.GrainWeek, From: trendFrom, To: end})
+		trend, err = src.Scorecards(gctx, domain.ScorecardQuery{Level: metrics.LevelOrg, Grain: metrics.GrainWeek, From: trendFrom, To: end})
 		return err
 	})
 	g.Go(func() (err error) {
-		days, err = src.Scorecards(gctx, api.ScorecardQuery{Level: metrics.LevelOrg, Grain: metrics.GrainDay, From: trendFrom, To: end})
+		days, err = src.Scorecards(gctx, domain.ScorecardQuery{Level: metrics.LevelOrg, Grain: metrics.GrainDay, From: trendFrom, To: end})
 		return err
 	})
 	g.Go(func() (err error) {
-		teams, err = src.Scorecards(gctx, api.ScorecardQuery{Level: metrics.LevelTeam, Grain: metrics.GrainWeek, From: week, To: end})
+		teams, err = src.Scorecards(gctx, domain.ScorecardQuery{Level: metrics.LevelTeam, Grain: metrics.GrainWeek, From: week, To: end})
 		return err
 	})
 	g.Go(func() (err error) {
-		rec, err = src.Recognition(gctx, api.RecognitionQuery{From: week, To: end})
+		rec, err = src.Recognition(gctx, domain.RecognitionQuery{From: week, To: end})
 		return err
 	})
 	if dir != nil {

@@ -14,6 +14,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/servicecard/servicecard/internal/api"
+	"github.com/servicecard/servicecard/internal/auth"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/internal/notes"
 	"github.com/servicecard/servicecard/metrics"
 )
@@ -45,7 +47,7 @@ func (h *NotesHandler) Register(add func(method, path string, hf echo.HandlerFun
 
 func (h *NotesHandler) serve(c echo.Context) error {
 	tok, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
-	pr, known := h.Config.Authenticate(strings.TrimSpace(tok))
+	pr, known := auth.Authenticate(h.Config.Tokens, strings.TrimSpace(tok))
 	if !ok || !known {
 		return echo.NewHTTPError(http.StatusUnauthorized, "missing or unknown bearer token: send Authorization: Bearer TOKEN")
 	}
@@ -62,8 +64,8 @@ func (h *NotesHandler) serve(c echo.Context) error {
 // the built-in pages (GET /notes.pdf, with the session's principal) share
 // it. Refusals and bad parameters are *echo.HTTPError (403, 400, 404 when
 // nothing matches); anything else is an outage.
-func (h *NotesHandler) NotesPDF(ctx context.Context, pr *metrics.Principal, q url.Values) (filename string, pdf []byte, err error) {
-	if pr.Role == metrics.RoleAnalyst {
+func (h *NotesHandler) NotesPDF(ctx context.Context, pr *auth.Principal, q url.Values) (filename string, pdf []byte, err error) {
+	if pr.Role == auth.RoleAnalyst {
 		return "", nil, echo.NewHTTPError(http.StatusForbidden, "role analyst may not GET "+NotesPath)
 	}
 	loc := h.Config.Location()
@@ -103,7 +105,7 @@ func (h *NotesHandler) NotesPDF(ctx context.Context, pr *metrics.Principal, q ur
 	if t := q.Get("team"); t != "" {
 		teams = []string{t}
 	}
-	if pr.Role == metrics.RoleSupervisor {
+	if pr.Role == auth.RoleSupervisor {
 		if len(teams) == 0 {
 			teams = slices.Clone(pr.Teams)
 		} else if !slices.Contains(pr.Teams, teams[0]) {
@@ -113,7 +115,7 @@ func (h *NotesHandler) NotesPDF(ctx context.Context, pr *metrics.Principal, q ur
 			return "", nil, echo.NewHTTPError(http.StatusForbidden, "a supervisor without teams has no thank-you notes")
 		}
 	}
-	rec, err := h.Source.Recognition(ctx, api.RecognitionQuery{From: from, To: to, Teams: teams})
+	rec, err := h.Source.Recognition(ctx, domain.RecognitionQuery{From: from, To: to, Teams: teams})
 	if err != nil {
 		return "", nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"gopkg.in/yaml.v3"
 
+	"github.com/servicecard/servicecard/internal/auth"
 	"github.com/servicecard/servicecard/internal/digest"
 	"github.com/servicecard/servicecard/metrics"
 )
@@ -19,16 +20,16 @@ import (
 func TestNotesRoute(t *testing.T) {
 	c := demoCenter(t)
 	var doc struct {
-		Timezone string               `yaml:"timezone"`
-		Tokens   []metrics.TokenEntry `yaml:"tokens"`
+		Timezone string            `yaml:"timezone"`
+		Tokens   []auth.TokenEntry `yaml:"tokens"`
 	}
 	doc.Timezone = c.cfg.Timezone
 	tokens := map[string]string{}
 	for name, r := range map[string]struct {
-		role  metrics.Role
+		role  auth.Role
 		teams []string
-	}{"sup": {metrics.RoleSupervisor, []string{"Billing"}}, "exec": {metrics.RoleExecutive, nil}, "analyst": {metrics.RoleAnalyst, nil}} {
-		tok, entry, err := metrics.NewTokenEntry(name, r.role, r.teams)
+	}{"sup": {auth.RoleSupervisor, []string{"Billing"}}, "exec": {auth.RoleExecutive, nil}, "analyst": {auth.RoleAnalyst, nil}} {
+		tok, entry, err := auth.NewTokenEntry(name, r.role, r.teams)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/servicecard/servicecard/internal/api"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/internal/notes"
 	"github.com/servicecard/servicecard/metrics"
 )
@@ -14,7 +14,7 @@ import (
 // when empty): one per praise response, the customer's full comment,
 // oldest first.
 func NotesOf(ctx context.Context, src Source, dir Directory, cfg metrics.Config, teams []string, from, to time.Time) ([]notes.Note, error) {
-	rec, err := src.Recognition(ctx, api.RecognitionQuery{From: from, To: to, Teams: teams})
+	rec, err := src.Recognition(ctx, domain.RecognitionQuery{From: from, To: to, Teams: teams})
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/servicecard/servicecard/internal/auth"
-	"github.com/servicecard/servicecard/metrics"
 )
 
 // previewFrom is the sender of a preview (its domain names the message
@@ -32,7 +31,7 @@ const previewFrom = "servicecard <digest@servicecard.invalid>"
 // own teams, or one team for an admin. It is the mail's HTML with the
 // inline images as data: URIs, so it needs no other request. Refusals and
 // bad parameters are *echo.HTTPError; anything else is an outage.
-func (h *NotesHandler) DigestHTML(ctx context.Context, pr *metrics.Principal, q url.Values) ([]byte, error) {
+func (h *NotesHandler) DigestHTML(ctx context.Context, pr *auth.Principal, q url.Values) ([]byte, error) {
 	loc := h.Config.Location()
 	now := time.Now
 	if h.Now != nil {
@@ -46,7 +45,7 @@ func (h *NotesHandler) DigestHTML(ctx context.Context, pr *metrics.Principal, q 
 		}
 	}
 	a := Executive
-	if pr.Role == metrics.RoleSupervisor {
+	if pr.Role == auth.RoleSupervisor {
 		a = Supervisor
 	}
 	if s := q.Get("audience"); s != "" {
@@ -87,13 +86,13 @@ func (h *NotesHandler) DigestHTML(ctx context.Context, pr *metrics.Principal, q 
 
 // supervisorTeams are the teams of the supervisors' digest pr may see:
 // a supervisor's own (or one of them), one named team for an admin.
-func supervisorTeams(pr *metrics.Principal, team string) ([]string, error) {
+func supervisorTeams(pr *auth.Principal, team string) ([]string, error) {
 	switch {
-	case pr.Role == metrics.RoleAdmin && team != "":
+	case pr.Role == auth.RoleAdmin && team != "":
 		return []string{team}, nil
-	case pr.Role == metrics.RoleAdmin:
+	case pr.Role == auth.RoleAdmin:
 		return nil, echo.NewHTTPError(http.StatusBadRequest, "team: an admin previews the supervisors' digest of one team (team=T)")
-	case pr.Role != metrics.RoleSupervisor || len(pr.Teams) == 0:
+	case pr.Role != auth.RoleSupervisor || len(pr.Teams) == 0:
 		return nil, echo.NewHTTPError(http.StatusForbidden, fmt.Sprintf("the supervisors' digest is for supervisors' own teams: not for role %s", pr.Role))
 	case team == "":
 		return slices.Clone(pr.Teams), nil

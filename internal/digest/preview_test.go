@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/servicecard/servicecard/internal/auth"
 	"github.com/servicecard/servicecard/internal/digest"
 	"github.com/servicecard/servicecard/metrics"
 )
@@ -18,20 +19,20 @@ import (
 func TestPreviewRefusals(t *testing.T) {
 	cfg := metrics.Default()
 	h := &digest.NotesHandler{Config: &cfg}
-	sup := &metrics.Principal{Name: "s", Role: metrics.RoleSupervisor, Teams: []string{"Billing"}}
+	sup := &auth.Principal{Name: "s", Role: auth.RoleSupervisor, Teams: []string{"Billing"}}
 	for _, tc := range []struct {
 		name   string
-		pr     *metrics.Principal
+		pr     *auth.Principal
 		query  string
 		status int
 	}{
-		{"analyst", &metrics.Principal{Role: metrics.RoleAnalyst}, "", http.StatusForbidden},
-		{"analyst executive", &metrics.Principal{Role: metrics.RoleAnalyst}, "audience=executive", http.StatusForbidden},
+		{"analyst", &auth.Principal{Role: auth.RoleAnalyst}, "", http.StatusForbidden},
+		{"analyst executive", &auth.Principal{Role: auth.RoleAnalyst}, "audience=executive", http.StatusForbidden},
 		{"supervisor executive", sup, "audience=executive", http.StatusForbidden},
 		{"supervisor other team", sup, "team=Orders", http.StatusForbidden},
-		{"supervisor without teams", &metrics.Principal{Role: metrics.RoleSupervisor}, "", http.StatusForbidden},
-		{"executive supervisor digest", &metrics.Principal{Role: metrics.RoleExecutive}, "audience=supervisor", http.StatusForbidden},
-		{"admin supervisor digest without team", &metrics.Principal{Role: metrics.RoleAdmin}, "audience=supervisor", http.StatusBadRequest},
+		{"supervisor without teams", &auth.Principal{Role: auth.RoleSupervisor}, "", http.StatusForbidden},
+		{"executive supervisor digest", &auth.Principal{Role: auth.RoleExecutive}, "audience=supervisor", http.StatusForbidden},
+		{"admin supervisor digest without team", &auth.Principal{Role: auth.RoleAdmin}, "audience=supervisor", http.StatusBadRequest},
 		{"bad week", sup, "week=2025-W99", http.StatusBadRequest},
 		{"bad audience", sup, "audience=agents", http.StatusBadRequest},
 	} {
@@ -43,7 +44,7 @@ func TestPreviewRefusals(t *testing.T) {
 		}
 	}
 	// A supervisor token without teams gets no notes (not every team's).
-	_, _, err := h.NotesPDF(context.Background(), &metrics.Principal{Role: metrics.RoleSupervisor}, url.Values{})
+	_, _, err := h.NotesPDF(context.Background(), &auth.Principal{Role: auth.RoleSupervisor}, url.Values{})
 	var he *echo.HTTPError
 	if !errors.As(err, &he) || he.Code != http.StatusForbidden {
 		t.Errorf("supervisor without teams: %v, want 403", err)

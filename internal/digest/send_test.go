@@ -19,8 +19,8 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/servicecard/servicecard/internal/api"
 	"github.com/servicecard/servicecard/internal/digest"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -182,7 +182,7 @@ func TestSendThroughSMTP(t *testing.T) {
 	// The executive digest carries the API's numbers for the same week.
 	week := c.week
 	end := metrics.Next(week, metrics.GrainWeek, c.loc)
-	org, err := c.eng.Scorecards(ctx, api.ScorecardQuery{Level: metrics.LevelOrg, Grain: metrics.GrainWeek, From: week, To: end})
+	org, err := c.eng.Scorecards(ctx, domain.ScorecardQuery{Level: metrics.LevelOrg, Grain: metrics.GrainWeek, From: week, To: end})
 	if err != nil || len(org) != 1 {
 		t.Fatalf("org card: %v, %d cards", err, len(org))
 	}
@@ -199,7 +199,7 @@ func TestSendThroughSMTP(t *testing.T) {
 			t.Errorf("executive text lacks %q", s)
 		}
 	}
-	teams, _ := c.eng.Scorecards(ctx, api.ScorecardQuery{Level: metrics.LevelTeam, Grain: metrics.GrainWeek, From: week, To: end})
+	teams, _ := c.eng.Scorecards(ctx, domain.ScorecardQuery{Level: metrics.LevelTeam, Grain: metrics.GrainWeek, From: week, To: end})
 	for _, tc := range teams {
 		if !strings.Contains(ex.html, ">"+tc.Key+"<") {
 			t.Errorf("team %s missing from the executive HTML", tc.Key)
@@ -217,7 +217,7 @@ func TestSendThroughSMTP(t *testing.T) {
 		t.Error("executive HTML has a script or an external asset")
 	}
 	// No agent rows: no agent id, and no agent-level card's name beside a KPI.
-	agents, _ := c.eng.Scorecards(ctx, api.ScorecardQuery{Level: metrics.LevelAgent, Grain: metrics.GrainWeek, From: week, To: end})
+	agents, _ := c.eng.Scorecards(ctx, domain.ScorecardQuery{Level: metrics.LevelAgent, Grain: metrics.GrainWeek, From: week, To: end})
 	if len(agents) == 0 {
 		t.Fatal("no agent cards to check against")
 	}

@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/servicecard/servicecard/internal/api"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -81,20 +81,20 @@ func ComposeSupervisor(ctx context.Context, src Source, dir Directory, cfg metri
 		Range: dayRange(week, end, loc), Window: dayRange(wFrom, end, loc), Zone: loc.String()}
 	teams := slices.Clone(r.Teams)
 	var ops []metrics.Opportunity
-	var rec api.Recognition
+	var rec domain.Recognition
 	var complaints []metrics.Survey
 	var names, channels map[string]string
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		ops, err = src.Coaching(gctx, api.CoachingQuery{From: wFrom, To: end, Teams: teams})
+		ops, err = src.Coaching(gctx, domain.CoachingQuery{From: wFrom, To: end, Teams: teams})
 		return err
 	})
 	g.Go(func() (err error) {
-		rec, err = src.Recognition(gctx, api.RecognitionQuery{From: week, To: end, Teams: teams})
+		rec, err = src.Recognition(gctx, domain.RecognitionQuery{From: week, To: end, Teams: teams})
 		return err
 	})
 	g.Go(func() (err error) {
-		complaints, err = src.Complaints(gctx, api.RecognitionQuery{From: week, To: end, Teams: teams})
+		complaints, err = src.Complaints(gctx, domain.RecognitionQuery{From: week, To: end, Teams: teams})
 		return err
 	})
 	if dir != nil {

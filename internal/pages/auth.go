@@ -12,7 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/servicecard/servicecard/metrics"
+	"github.com/servicecard/servicecard/internal/auth"
 )
 
 // Sessions. A browser signs in once with its bearer token (POST /login);
@@ -49,7 +49,7 @@ func (p *Pages) sessionValue(tokenHash string, expires time.Time) string {
 }
 
 // fromSession returns the principal of a session cookie's value.
-func (p *Pages) fromSession(v string) (*metrics.Principal, bool) {
+func (p *Pages) fromSession(v string) (*auth.Principal, bool) {
 	version, rest, _ := strings.Cut(v, ".")
 	exp, sig, ok := strings.Cut(rest, ".")
 	if version != "v1" || !ok {
@@ -74,7 +74,7 @@ func (p *Pages) fromSession(v string) (*metrics.Principal, bool) {
 		return nil, false
 	}
 	t := p.cfg.Tokens[found]
-	return &metrics.Principal{Name: t.Name, Role: t.Role, Teams: append([]string(nil), t.Teams...)}, true
+	return &auth.Principal{Name: t.Name, Role: t.Role, Teams: append([]string(nil), t.Teams...)}, true
 }
 
 func (p *Pages) setCookie(c echo.Context, value string, maxAge int) {
@@ -95,12 +95,12 @@ func (p *Pages) clearCookie(c echo.Context) { p.setCookie(c, "", -1) }
 // first (scripts, kiosks behind a proxy that adds one), else the session
 // cookie. Without either it answers a redirect to the login form; with a
 // bad bearer token the login page with a 401. done says it answered.
-func (p *Pages) caller(c echo.Context) (pr *metrics.Principal, done bool, err error) {
+func (p *Pages) caller(c echo.Context) (pr *auth.Principal, done bool, err error) {
 	req := c.Request()
 	if h := req.Header.Get(echo.HeaderAuthorization); h != "" {
 		token, ok := bearer(h)
 		if ok {
-			pr, ok = p.cfg.Authenticate(token)
+			pr, ok = auth.Authenticate(p.cfg.Tokens, token)
 		}
 		if !ok {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="servicecard"`)
@@ -132,8 +132,8 @@ func bearer(h string) (string, bool) {
 }
 
 // home is where a principal lands after signing in.
-func home(pr *metrics.Principal) string {
-	if pr.Role == metrics.RoleSupervisor {
+func home(pr *auth.Principal) string {
+	if pr.Role == auth.RoleSupervisor {
 		return pathCoaching
 	}
 	return pathExecutive
@@ -183,14 +183,14 @@ func (p *Pages) login(c echo.Context) error {
 	if token == "" {
 		return p.renderLogin(c, http.StatusUnauthorized, "Enter your access token.", next)
 	}
-	pr, ok := p.cfg.Authenticate(token)
+	pr, ok := auth.Authenticate(p.cfg.Tokens, token)
 	if !ok {
 		// The token itself is never logged, not even a failed one.
 		p.log.Info("page sign-in refused", "remote", c.RealIP())
 		return p.renderLogin(c, http.StatusUnauthorized, "That token is not valid. Check that you copied all of it.", next)
 	}
 	c.Set(keyPrincipal, pr)
-	p.setCookie(c, p.sessionValue(metrics.HashToken(token), p.now().Add(p.ttl)), int(p.ttl/time.Second))
+	p.setCookie(c, p.sessionValue(auth.HashToken(token), p.now().Add(p.ttl)), int(p.ttl/time.Second))
 	if next == "" {
 		next = home(pr)
 	}

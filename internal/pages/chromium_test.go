@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/servicecard/servicecard/internal/api"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -70,7 +70,7 @@ func withToken(token string) func(http.Handler) http.Handler {
 func testChromium(t *testing.T, c *center) {
 	bin := chromium(t)
 	def := period{From: time.Date(2025, 10, 13, 0, 0, 0, 0, c.loc), To: time.Date(2025, 11, 10, 0, 0, 0, 0, c.loc)}
-	org, err := c.src.Scorecards(context.Background(), api.ScorecardQuery{Level: metrics.LevelOrg, From: def.From, To: def.To})
+	org, err := c.src.Scorecards(context.Background(), domain.ScorecardQuery{Level: metrics.LevelOrg, From: def.From, To: def.To})
 	if err != nil || len(org) != 1 {
 		t.Fatal(err, org)
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/servicecard/servicecard/internal/api"
 	"github.com/servicecard/servicecard/internal/auth"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -101,11 +101,11 @@ func (p *Pages) coaching(c echo.Context) error {
 	}
 	if !pr.SeesAgentsOf(team) {
 		return p.errorPage(c, http.StatusForbidden, "Not your team",
-			"Team "+strconv.Quote(api.Printable(team))+" is not one of your teams ("+strings.Join(pr.Teams, ", ")+").")
+			"Team "+strconv.Quote(domain.Printable(team))+" is not one of your teams ("+strings.Join(pr.Teams, ", ")+").")
 	}
 	loc := p.cfg.Location()
 	// The API's default window: the last full days up to yesterday.
-	window, from, to := api.CoachingWindow(p.cfg, p.now())
+	window, from, to := domain.CoachingWindow(p.cfg, p.now())
 	def := period{From: from, To: to}
 	per, err := readPeriod(v, def, window, loc)
 	if err != nil {
@@ -115,29 +115,29 @@ func (p *Pages) coaching(c echo.Context) error {
 
 	var ops []metrics.Opportunity
 	var agents, teamCards []metrics.Card
-	var rec api.Recognition
+	var rec domain.Recognition
 	var complaints []metrics.Survey
 	cs, hasComplaints := p.src.(ComplaintSource)
 	g, ctx := errgroup.WithContext(c.Request().Context())
 	g.Go(func() (err error) {
-		ops, err = p.src.Coaching(ctx, api.CoachingQuery{From: per.From, To: per.To, Teams: teams})
+		ops, err = p.src.Coaching(ctx, domain.CoachingQuery{From: per.From, To: per.To, Teams: teams})
 		return err
 	})
 	g.Go(func() (err error) {
-		agents, err = p.src.Scorecards(ctx, api.ScorecardQuery{Level: metrics.LevelAgent, From: per.From, To: per.To, Teams: teams})
+		agents, err = p.src.Scorecards(ctx, domain.ScorecardQuery{Level: metrics.LevelAgent, From: per.From, To: per.To, Teams: teams})
 		return err
 	})
 	g.Go(func() (err error) {
-		teamCards, err = p.src.Scorecards(ctx, api.ScorecardQuery{Level: metrics.LevelTeam, From: per.From, To: per.To, Teams: teams})
+		teamCards, err = p.src.Scorecards(ctx, domain.ScorecardQuery{Level: metrics.LevelTeam, From: per.From, To: per.To, Teams: teams})
 		return err
 	})
 	g.Go(func() (err error) {
-		rec, err = p.src.Recognition(ctx, api.RecognitionQuery{From: per.From, To: per.To, Teams: teams})
+		rec, err = p.src.Recognition(ctx, domain.RecognitionQuery{From: per.From, To: per.To, Teams: teams})
 		return err
 	})
 	if hasComplaints {
 		g.Go(func() (err error) {
-			complaints, err = cs.Complaints(ctx, api.RecognitionQuery{From: per.From, To: per.To, Teams: teams})
+			complaints, err = cs.Complaints(ctx, domain.RecognitionQuery{From: per.From, To: per.To, Teams: teams})
 			return err
 		})
 	}

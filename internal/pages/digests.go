@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/servicecard/servicecard/internal/auth"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -20,9 +21,9 @@ import (
 // *echo.HTTPError; anything else is an outage.
 type Digests interface {
 	// NotesPDF takes GET /api/v1/notes's parameters (week, csweek, team, ...).
-	NotesPDF(ctx context.Context, pr *metrics.Principal, q url.Values) (filename string, pdf []byte, err error)
+	NotesPDF(ctx context.Context, pr *auth.Principal, q url.Values) (filename string, pdf []byte, err error)
 	// DigestHTML takes audience, week and team.
-	DigestHTML(ctx context.Context, pr *metrics.Principal, q url.Values) ([]byte, error)
+	DigestHTML(ctx context.Context, pr *auth.Principal, q url.Values) ([]byte, error)
 }
 
 // Routes of the digest features.

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/servicecard/servicecard/internal/api"
 	"github.com/servicecard/servicecard/internal/digest"
+	"github.com/servicecard/servicecard/internal/domain"
 )
 
 // TestNotesAndDigestPages signs in through the login form and uses the
@@ -141,7 +141,7 @@ func TestNotesAndDigestPages(t *testing.T) {
 		if a.status != http.StatusOK {
 			t.Fatalf("executive's Customer Service Week notes: %d %.300s", a.status, a.body)
 		}
-		csw, err := c.eng.Recognition(context.Background(), api.RecognitionQuery{
+		csw, err := c.eng.Recognition(context.Background(), domain.RecognitionQuery{
 			From: time.Date(2025, 10, 6, 0, 0, 0, 0, c.loc), To: time.Date(2025, 10, 11, 0, 0, 0, 0, c.loc)})
 		if err != nil {
 			t.Fatal(err)

@@ -10,8 +10,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/servicecard/servicecard/internal/api"
 	"github.com/servicecard/servicecard/internal/auth"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -123,7 +123,7 @@ func (p *Pages) executive(c echo.Context) error {
 		return err
 	}
 	switch {
-	case pr.Role == metrics.RoleSupervisor:
+	case pr.Role == auth.RoleSupervisor:
 		return c.Redirect(http.StatusSeeOther, pathCoaching)
 	case !execRole(pr.Role):
 		return p.errorPage(c, http.StatusForbidden, "Not for this role", "Your role may not see the scorecard.")
@@ -143,23 +143,23 @@ func (p *Pages) executive(c echo.Context) error {
 	showRecog := auth.Agents(pr.Role, auth.SurfaceRecognition) != auth.AgentNone
 
 	var org, teams, trend []metrics.Card
-	var rec api.Recognition
+	var rec domain.Recognition
 	g, ctx := errgroup.WithContext(c.Request().Context())
 	g.Go(func() (err error) {
-		org, err = p.src.Scorecards(ctx, api.ScorecardQuery{Level: metrics.LevelOrg, From: per.From, To: per.To})
+		org, err = p.src.Scorecards(ctx, domain.ScorecardQuery{Level: metrics.LevelOrg, From: per.From, To: per.To})
 		return err
 	})
 	g.Go(func() (err error) {
-		teams, err = p.src.Scorecards(ctx, api.ScorecardQuery{Level: metrics.LevelTeam, From: per.From, To: per.To})
+		teams, err = p.src.Scorecards(ctx, domain.ScorecardQuery{Level: metrics.LevelTeam, From: per.From, To: per.To})
 		return err
 	})
 	g.Go(func() (err error) {
-		trend, err = p.src.Scorecards(ctx, api.ScorecardQuery{Level: metrics.LevelOrg, Grain: metrics.GrainWeek, From: trendFrom, To: per.To})
+		trend, err = p.src.Scorecards(ctx, domain.ScorecardQuery{Level: metrics.LevelOrg, Grain: metrics.GrainWeek, From: trendFrom, To: per.To})
 		return err
 	})
 	if showRecog {
 		g.Go(func() (err error) {
-			rec, err = p.src.Recognition(ctx, api.RecognitionQuery{From: per.From, To: per.To})
+			rec, err = p.src.Recognition(ctx, domain.RecognitionQuery{From: per.From, To: per.To})
 			return err
 		})
 	}
@@ -386,7 +386,7 @@ func (p *Pages) surveyViews(ss []metrics.Survey, limit int, withTeam bool) []sur
 // for: those in rec's range and, when it has none, the last one that
 // began before to (every period has a Customer Service Week to look
 // back on).
-func csYears(rec api.Recognition, to time.Time, loc *time.Location) []int {
+func csYears(rec domain.Recognition, to time.Time, loc *time.Location) []int {
 	var ys []int
 	for _, w := range rec.CustomerServiceWeeks {
 		ys = append(ys, w.Start.In(loc).Year())
@@ -411,10 +411,10 @@ func (p *Pages) badRequest(c echo.Context, err error) error {
 }
 
 // sourceError answers the Source's errors with the status the API would
-// give them (api.ErrorStatus): 400, 403, 404 or 503 with their message;
+// give them (domain.ErrorStatus): 400, 403, 404 or 503 with their message;
 // anything else is a logged 500.
 func (p *Pages) sourceError(c echo.Context, err error) error {
-	status, _, msg := api.ErrorStatus(err)
+	status, _, msg := domain.ErrorStatus(err)
 	switch {
 	case status == http.StatusServiceUnavailable:
 		p.log.Warn("page source unavailable", "err", err)

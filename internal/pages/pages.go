@@ -21,7 +21,6 @@
 package pages
 
 import (
-	"context"
 	"crypto/rand"
 	"errors"
 	"html/template"
@@ -31,26 +30,22 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/servicecard/servicecard/internal/api"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
 // Source is the data the pages show; *scorecard.Engine satisfies it.
 type Source interface {
-	// Scorecards returns the cards of q's level and grain (an empty
-	// grain: one card per key over the whole range).
-	Scorecards(ctx context.Context, q api.ScorecardQuery) ([]metrics.Card, error)
-	// Coaching returns the coaching opportunities of q's teams.
-	Coaching(ctx context.Context, q api.CoachingQuery) ([]metrics.Opportunity, error)
-	// Recognition returns the service stars and praise of a range.
-	Recognition(ctx context.Context, q api.RecognitionQuery) (api.Recognition, error)
+	domain.ScorecardService
+	domain.CoachingService
+	domain.RecognitionService
 }
 
 // ComplaintSource is what a Source may also offer: the complaints of a
 // range (detractor or low-CSAT responses with a comment, attributed to an
 // agent), newest first. Without it the coaching page shows praise only.
 type ComplaintSource interface {
-	Complaints(ctx context.Context, q api.RecognitionQuery) ([]metrics.Survey, error)
+	domain.ComplaintService
 }
 
 // DefaultSessionTTL is how long a login lasts.
@@ -77,7 +72,8 @@ type Options struct {
 	Digests Digests
 }
 
-// Pages are the built-in HTML pages; they implement api.Pages.
+// Pages are the built-in HTML pages; they implement api.Pages (the
+// server mounts them through that interface).
 type Pages struct {
 	src Source
 	cfg *metrics.Config
@@ -93,8 +89,6 @@ type Pages struct {
 	csp    string
 	origin *http.CrossOriginProtection
 }
-
-var _ api.Pages = (*Pages)(nil)
 
 // ErrNoSource is returned by New without Options.Source.
 var ErrNoSource = errors.New("pages: Options.Source is required")

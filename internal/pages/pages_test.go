@@ -23,10 +23,12 @@ import (
 
 	"github.com/servicecard/servicecard/ingest"
 	"github.com/servicecard/servicecard/internal/api"
+	"github.com/servicecard/servicecard/internal/auth"
 	"github.com/servicecard/servicecard/internal/chstore"
 	"github.com/servicecard/servicecard/internal/chtest"
 	"github.com/servicecard/servicecard/internal/demo"
 	"github.com/servicecard/servicecard/internal/digest"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/internal/scorecard"
 	"github.com/servicecard/servicecard/metrics"
 )
@@ -98,21 +100,21 @@ func newCenter(t *testing.T) *center {
 	c.loadString(t, surveys, ingest.KindSurveys)
 
 	doc := struct {
-		Timezone string               `yaml:"timezone"`
-		Tokens   []metrics.TokenEntry `yaml:"tokens"`
+		Timezone string            `yaml:"timezone"`
+		Tokens   []auth.TokenEntry `yaml:"tokens"`
 	}{Timezone: loc.String()}
 	for _, r := range []struct {
 		key   string
-		role  metrics.Role
+		role  auth.Role
 		teams []string
 	}{
-		{"exec", metrics.RoleExecutive, nil},
-		{"super", metrics.RoleSupervisor, []string{"Billing"}},
-		{"super2", metrics.RoleSupervisor, []string{"Billing", "Orders"}},
-		{"analyst", metrics.RoleAnalyst, nil},
-		{"admin", metrics.RoleAdmin, nil},
+		{"exec", auth.RoleExecutive, nil},
+		{"super", auth.RoleSupervisor, []string{"Billing"}},
+		{"super2", auth.RoleSupervisor, []string{"Billing", "Orders"}},
+		{"analyst", auth.RoleAnalyst, nil},
+		{"admin", auth.RoleAdmin, nil},
 	} {
-		tok, entry, err := metrics.NewTokenEntry("test-"+r.key, r.role, r.teams)
+		tok, entry, err := auth.NewTokenEntry("test-"+r.key, r.role, r.teams)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -203,7 +205,7 @@ func (c *center) agentOf(t *testing.T, team string) string {
 
 // complaints reads the complaints of q from the stored survey facts, as
 // a Source with ComplaintSource would.
-func complaints(ctx context.Context, st *chstore.Store, q api.RecognitionQuery) ([]metrics.Survey, error) {
+func complaints(ctx context.Context, st *chstore.Store, q domain.RecognitionQuery) ([]metrics.Survey, error) {
 	facts, err := st.SurveyFacts(ctx, q.From, q.To)
 	if err != nil {
 		return nil, err
@@ -257,16 +259,16 @@ func remember[T any](c *cached, key string, f func() (T, error)) (T, error) {
 	return out, nil
 }
 
-func (c *cached) Scorecards(ctx context.Context, q api.ScorecardQuery) ([]metrics.Card, error) {
+func (c *cached) Scorecards(ctx context.Context, q domain.ScorecardQuery) ([]metrics.Card, error) {
 	return remember(c, fmt.Sprintf("scorecards %+v", q), func() ([]metrics.Card, error) { return c.src.Scorecards(ctx, q) })
 }
 
-func (c *cached) Coaching(ctx context.Context, q api.CoachingQuery) ([]metrics.Opportunity, error) {
+func (c *cached) Coaching(ctx context.Context, q domain.CoachingQuery) ([]metrics.Opportunity, error) {
 	return remember(c, fmt.Sprintf("coaching %+v", q), func() ([]metrics.Opportunity, error) { return c.src.Coaching(ctx, q) })
 }
 
-func (c *cached) Recognition(ctx context.Context, q api.RecognitionQuery) (api.Recognition, error) {
-	return remember(c, fmt.Sprintf("recognition %+v", q), func() (api.Recognition, error) { return c.src.Recognition(ctx, q) })
+func (c *cached) Recognition(ctx context.Context, q domain.RecognitionQuery) (domain.Recognition, error) {
+	return remember(c, fmt.Sprintf("recognition %+v", q), func() (domain.Recognition, error) { return c.src.Recognition(ctx, q) })
 }
 
 // cachedComplaints is the cached engine with complaints.
@@ -275,7 +277,7 @@ type cachedComplaints struct {
 	st *chstore.Store
 }
 
-func (c cachedComplaints) Complaints(ctx context.Context, q api.RecognitionQuery) ([]metrics.Survey, error) {
+func (c cachedComplaints) Complaints(ctx context.Context, q domain.RecognitionQuery) ([]metrics.Survey, error) {
 	return remember(c.cached, fmt.Sprintf("complaints %+v", q), func() ([]metrics.Survey, error) {
 		return complaints(ctx, c.st, q)
 	})
@@ -392,7 +394,7 @@ func TestPagesOnDemoCenter(t *testing.T) {
 		if a.status != http.StatusOK {
 			t.Fatalf("status %d: %.500s", a.status, a.body)
 		}
-		org, err := c.src.Scorecards(ctx, api.ScorecardQuery{Level: metrics.LevelOrg, From: def.From, To: def.To})
+		org, err := c.src.Scorecards(ctx, domain.ScorecardQuery{Level: metrics.LevelOrg, From: def.From, To: def.To})
 		if err != nil || len(org) != 1 || org[0].Score == nil {
 			t.Fatalf("org card of the default period: %v %+v", err, org)
 		}
@@ -439,7 +441,7 @@ func TestPagesOnDemoCenter(t *testing.T) {
 		if ids := c.agentIDs(rest); len(ids) > 0 {
 			t.Errorf("executive page shows agent ids outside recognition: %v", ids)
 		}
-		rec, err := c.src.Recognition(ctx, api.RecognitionQuery{From: def.From, To: def.To})
+		rec, err := c.src.Recognition(ctx, domain.RecognitionQuery{From: def.From, To: def.To})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -574,7 +576,7 @@ func TestPagesOnDemoCenter(t *testing.T) {
 		if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Secure || ck.Path != "/" || ck.MaxAge <= 0 {
 			t.Errorf("cookie attributes %+v", ck)
 		}
-		if strings.Contains(ck.Value, tok) || strings.Contains(ck.Value, metrics.HashToken(tok)) {
+		if strings.Contains(ck.Value, tok) || strings.Contains(ck.Value, auth.HashToken(tok)) {
 			t.Error("the cookie carries the token or its hash")
 		}
 		req, _ := http.NewRequest(http.MethodGet, ts.URL+"/coaching", nil)
@@ -709,7 +711,7 @@ func TestPagesOnDemoCenter(t *testing.T) {
 		if a.status != 200 || !strings.Contains(a.body, "6 Oct – 10 Oct 2025") {
 			t.Fatalf("status %d, period missing", a.status)
 		}
-		org, err := c.src.Scorecards(ctx, api.ScorecardQuery{Level: metrics.LevelOrg,
+		org, err := c.src.Scorecards(ctx, domain.ScorecardQuery{Level: metrics.LevelOrg,
 			From: time.Date(2025, 10, 6, 0, 0, 0, 0, c.loc), To: time.Date(2025, 10, 11, 0, 0, 0, 0, c.loc)})
 		if err != nil || len(org) != 1 {
 			t.Fatal(err, org)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/servicecard/servicecard/internal/api"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -33,7 +33,7 @@ func readQuery(raw string, allowed ...string) (url.Values, error) {
 	}
 	for name, vals := range v {
 		if !slices.Contains(allowed, name) {
-			return nil, badInput(api.Printable(name), "unknown parameter (this page takes %s)", strings.Join(allowed, ", "))
+			return nil, badInput(domain.Printable(name), "unknown parameter (this page takes %s)", strings.Join(allowed, ", "))
 		}
 		if len(vals) > 1 {
 			return nil, badInput(name, "given %d times, want once", len(vals))
@@ -54,7 +54,7 @@ const maxPeriodDays = 366
 func parseDay(param, s string, loc *time.Location) (time.Time, error) {
 	d, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(s), loc)
 	if err != nil {
-		return time.Time{}, badInput(param, "want a date as YYYY-MM-DD, got %q", api.Printable(s))
+		return time.Time{}, badInput(param, "want a date as YYYY-MM-DD, got %q", domain.Printable(s))
 	}
 	if d.Before(minDay) || !d.Before(maxDay) {
 		return time.Time{}, badInput(param, "want a date from 1990-01-01 to 2999-12-31, got %s", d.Format(time.DateOnly))

@@ -12,8 +12,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/servicecard/servicecard/internal/api"
-	"github.com/servicecard/servicecard/metrics"
+	"github.com/servicecard/servicecard/internal/auth"
+	"github.com/servicecard/servicecard/internal/domain"
 )
 
 //go:embed templates/*.html
@@ -54,7 +54,7 @@ func contentSecurityPolicy() string {
 type page struct {
 	Title    string
 	Subtitle string
-	User     *metrics.Principal
+	User     *auth.Principal
 	Nav      []navLink
 	CSS      template.CSS
 }
@@ -65,7 +65,7 @@ type navLink struct {
 	Current bool
 }
 
-func (p *Pages) page(title string, pr *metrics.Principal, current string) page {
+func (p *Pages) page(title string, pr *auth.Principal, current string) page {
 	pg := page{Title: title, User: pr, CSS: template.CSS(styleCSS)}
 	if pr == nil {
 		return pg
@@ -73,7 +73,7 @@ func (p *Pages) page(title string, pr *metrics.Principal, current string) page {
 	if execRole(pr.Role) {
 		pg.Nav = append(pg.Nav, navLink{Label: "Scorecard", URL: pathExecutive, Current: current == pathExecutive})
 	}
-	if pr.Role == metrics.RoleSupervisor {
+	if pr.Role == auth.RoleSupervisor {
 		pg.Nav = append(pg.Nav, navLink{Label: "Coaching", URL: pathCoaching, Current: current == pathCoaching})
 	}
 	return pg
@@ -98,10 +98,10 @@ type errorView struct {
 
 // errorPage answers status with a page that explains msg.
 func (p *Pages) errorPage(c echo.Context, status int, heading, msg string) error {
-	pr, _ := c.Get(keyPrincipal).(*metrics.Principal)
+	pr, _ := c.Get(keyPrincipal).(*auth.Principal)
 	v := errorView{page: p.page(heading, pr, ""), Status: status, Heading: heading, Message: msg}
 	if status == http.StatusServiceUnavailable {
-		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(api.RetryAfter))
+		c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(domain.RetryAfter))
 	}
 	var b bytes.Buffer
 	if err := p.tmpl["error"].ExecuteTemplate(&b, "layout", v); err != nil {
@@ -140,6 +140,6 @@ func (p *Pages) renderLoginNote(c echo.Context, status int, msg, note, next stri
 }
 
 // execRole: the roles that see the executive page.
-func execRole(r metrics.Role) bool {
-	return r == metrics.RoleExecutive || r == metrics.RoleAnalyst || r == metrics.RoleAdmin
+func execRole(r auth.Role) bool {
+	return r == auth.RoleExecutive || r == auth.RoleAnalyst || r == auth.RoleAdmin
 }

@@ -13,7 +13,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/servicecard/servicecard/internal/api"
+	"github.com/servicecard/servicecard/internal/auth"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -165,26 +166,26 @@ func newEcho(p *Pages) *echo.Echo {
 
 type nopSource struct{ err error }
 
-func (s nopSource) Scorecards(context.Context, api.ScorecardQuery) ([]metrics.Card, error) {
+func (s nopSource) Scorecards(context.Context, domain.ScorecardQuery) ([]metrics.Card, error) {
 	return nil, s.err
 }
-func (s nopSource) Coaching(context.Context, api.CoachingQuery) ([]metrics.Opportunity, error) {
+func (s nopSource) Coaching(context.Context, domain.CoachingQuery) ([]metrics.Opportunity, error) {
 	return nil, s.err
 }
-func (s nopSource) Recognition(context.Context, api.RecognitionQuery) (api.Recognition, error) {
-	return api.Recognition{}, s.err
+func (s nopSource) Recognition(context.Context, domain.RecognitionQuery) (domain.Recognition, error) {
+	return domain.Recognition{}, s.err
 }
 
-func testConfig(t *testing.T) (metrics.Config, map[metrics.Role]string) {
+func testConfig(t *testing.T) (metrics.Config, map[auth.Role]string) {
 	t.Helper()
 	cfg := metrics.Default()
-	toks := map[metrics.Role]string{}
-	for _, r := range []metrics.Role{metrics.RoleExecutive, metrics.RoleSupervisor} {
+	toks := map[auth.Role]string{}
+	for _, r := range []auth.Role{auth.RoleExecutive, auth.RoleSupervisor} {
 		var teams []string
-		if r == metrics.RoleSupervisor {
+		if r == auth.RoleSupervisor {
 			teams = []string{"Billing"}
 		}
-		tok, e, err := metrics.NewTokenEntry(string(r), r, teams)
+		tok, e, err := auth.NewTokenEntry(string(r), r, teams)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +203,7 @@ func TestSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	value := p.sessionValue(metrics.HashToken(toks[metrics.RoleSupervisor]), now.Add(time.Hour))
+	value := p.sessionValue(auth.HashToken(toks[auth.RoleSupervisor]), now.Add(time.Hour))
 	other, err := New(Options{Source: nopSource{}, Config: &cfg, Now: clock, SessionKey: []byte("k2")})
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +238,7 @@ func TestSessions(t *testing.T) {
 			if ok != tc.ok {
 				t.Fatalf("ok %v, want %v", ok, tc.ok)
 			}
-			if ok && (pr.Role != metrics.RoleSupervisor || !pr.SeesAgentsOf("Billing")) {
+			if ok && (pr.Role != auth.RoleSupervisor || !pr.SeesAgentsOf("Billing")) {
 				t.Errorf("principal %+v", pr)
 			}
 		})
@@ -294,8 +295,8 @@ func TestSourceErrors(t *testing.T) {
 		want   string
 	}{
 		{"internal", errors.New("dial tcp 10.1.2.3:9000: secret host"), 500, "The page could not be built"},
-		{"not ready", api.ErrNotReady, 503, "not reachable yet"},
-		{"outage", fmt.Errorf("%w: dial tcp 10.1.2.3:9000: secret host", api.ErrUnavailable), 503, "not reachable yet"},
+		{"not ready", domain.ErrNotReady, 503, "not reachable yet"},
+		{"outage", fmt.Errorf("%w: dial tcp 10.1.2.3:9000: secret host", domain.ErrUnavailable), 503, "not reachable yet"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := New(Options{Source: nopSource{err: tc.err}, Config: &cfg})
@@ -304,7 +305,7 @@ func TestSourceErrors(t *testing.T) {
 			}
 			e := newEcho(p)
 			req := httptest.NewRequest(http.MethodGet, "/", nil)
-			req.Header.Set("Authorization", "Bearer "+toks[metrics.RoleExecutive])
+			req.Header.Set("Authorization", "Bearer "+toks[auth.RoleExecutive])
 			rec := httptest.NewRecorder()
 			e.ServeHTTP(rec, req)
 			if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.want) {

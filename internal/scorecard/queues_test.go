@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/servicecard/servicecard/ingest"
-	"github.com/servicecard/servicecard/internal/api"
 	"github.com/servicecard/servicecard/internal/chstore"
 	"github.com/servicecard/servicecard/internal/chtest"
 	"github.com/servicecard/servicecard/internal/demo"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -91,7 +91,7 @@ func load(t *testing.T, st *chstore.Store, kind ingest.Kind, body string) {
 func cardsOf(t *testing.T, e *Engine, level metrics.Level, teams ...string) map[string]metrics.Card {
 	t.Helper()
 	from := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
-	cards, err := e.Scorecards(context.Background(), api.ScorecardQuery{Level: level, From: from, To: from.AddDate(0, 0, 2), Teams: teams})
+	cards, err := e.Scorecards(context.Background(), domain.ScorecardQuery{Level: level, From: from, To: from.AddDate(0, 0, 2), Teams: teams})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestQueueOwnership(t *testing.T) {
 
 	// The map arrives as an HTTP ingest would (the API hands the body to
 	// Engine.Ingest).
-	loaded, err := e.Ingest(context.Background(), api.IngestRequest{Kind: ingest.KindQueues, Format: ingest.FormatAuto, File: "queues.csv"}, strings.NewReader(queueMapCSV))
+	loaded, err := e.Ingest(context.Background(), domain.IngestRequest{Kind: ingest.KindQueues, Format: ingest.FormatAuto, File: "queues.csv"}, strings.NewReader(queueMapCSV))
 	if err != nil || loaded.RowsOK != 3 || loaded.RowsRejected != 0 {
 		t.Fatalf("ingest queue map: %+v, %v", loaded, err)
 	}
@@ -219,7 +219,7 @@ func mustConfig(t *testing.T, y string) metrics.Config {
 func testDemoOfferedAddsUp(t *testing.T, e *Engine, m *demo.Manifest) {
 	ctx := context.Background()
 	sum := func(level metrics.Level) (offered float64, cards []metrics.Card) {
-		cards, err := e.Scorecards(ctx, api.ScorecardQuery{Level: level, From: m.From, To: m.To})
+		cards, err := e.Scorecards(ctx, domain.ScorecardQuery{Level: level, From: m.From, To: m.To})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,8 +1,8 @@
 // Package scorecard is the scorecard engine: it reads the additive sums of
 // ClickHouse (internal/chstore), turns them into metric values, blended
 // scorecards, coaching opportunities and recognition with the pure math of
-// package metrics, and writes snapshots back. It implements the HTTP API's
-// Backend.
+// package metrics, and writes snapshots back. It implements the services
+// of package domain, which the HTTP API and the pages call.
 package scorecard
 
 import (
@@ -17,8 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/servicecard/servicecard/ingest"
-	"github.com/servicecard/servicecard/internal/api"
 	"github.com/servicecard/servicecard/internal/chstore"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -40,7 +40,16 @@ type Options struct {
 	Now        func() time.Time      // nil: time.Now
 }
 
-var _ api.Backend = (*Engine)(nil)
+// The engine implements every service of the domain.
+var (
+	_ domain.ScorecardService   = (*Engine)(nil)
+	_ domain.CoachingService    = (*Engine)(nil)
+	_ domain.RecognitionService = (*Engine)(nil)
+	_ domain.ExportService      = (*Engine)(nil)
+	_ domain.IngestService      = (*Engine)(nil)
+	_ domain.ReadinessService   = (*Engine)(nil)
+	_ domain.ComplaintService   = (*Engine)(nil)
+)
 
 // New returns an engine over st.
 func New(st *chstore.Store, cfg metrics.Config, opt Options) *Engine {
@@ -74,7 +83,7 @@ func (e *Engine) Config() metrics.Config { return e.cfg }
 // Scorecards returns the cards of q's level and grain (an empty grain:
 // one card per key over the whole range). Agent cards shrink their survey
 // metrics toward their team's values of the same period.
-func (e *Engine) Scorecards(ctx context.Context, q api.ScorecardQuery) ([]metrics.Card, error) {
+func (e *Engine) Scorecards(ctx context.Context, q domain.ScorecardQuery) ([]metrics.Card, error) {
 	start := time.Now()
 	defer func() {
 		g := string(q.Grain)
@@ -154,7 +163,7 @@ type groupKey struct {
 
 // Coaching compares each agent of q's teams with team peers over [From,
 // To) and with their own previous window of the same length.
-func (e *Engine) Coaching(ctx context.Context, q api.CoachingQuery) ([]metrics.Opportunity, error) {
+func (e *Engine) Coaching(ctx context.Context, q domain.CoachingQuery) ([]metrics.Opportunity, error) {
 	window := q.To.Sub(q.From)
 	// One read covers both windows; each is grouped from its own days.
 	facts, err := e.store.Facts(ctx, chstore.CountsQueryFor(e.cfg, metrics.LevelAgent, "", q.From.Add(-window), q.To, q.Teams))
@@ -183,22 +192,22 @@ func (e *Engine) Coaching(ctx context.Context, q api.CoachingQuery) ([]metrics.O
 // customers wrote, the Customer Service Weeks inside the range and the
 // org's weekly trend. It reads the daily facts once, from the Monday of
 // the first week, and groups them for each part.
-func (e *Engine) Recognition(ctx context.Context, q api.RecognitionQuery) (api.Recognition, error) {
+func (e *Engine) Recognition(ctx context.Context, q domain.RecognitionQuery) (domain.Recognition, error) {
 	loc := e.cfg.Location()
 	wfrom := metrics.Bucket(q.From, metrics.GrainWeek, loc)
 	facts, err := e.store.Facts(ctx, chstore.CountsQueryFor(e.cfg, metrics.LevelOrg, "", wfrom, q.To, q.Teams))
 	if err != nil {
-		return api.Recognition{}, outage(err)
+		return domain.Recognition{}, outage(err)
 	}
 	surveys, err := e.surveys(ctx, q.From, q.To, q.Teams)
 	if err != nil {
-		return api.Recognition{}, outage(err)
+		return domain.Recognition{}, outage(err)
 	}
 	qm, err := e.queueMap(ctx)
 	if err != nil {
-		return api.Recognition{}, err
+		return domain.Recognition{}, err
 	}
-	rec := api.Recognition{}
+	rec := domain.Recognition{}
 	rec.Stars, rec.Praise = e.recognise(facts.Between(q.From, q.To), qm, q.From, surveys)
 	rec.WeeklyTrend = e.weeklyTrend(facts, qm, wfrom, q.To)
 	for y := q.From.In(loc).Year(); y <= q.To.In(loc).Year(); y++ {
@@ -215,7 +224,7 @@ func (e *Engine) Recognition(ctx context.Context, q api.RecognitionQuery) (api.R
 			}
 		}
 		wstars, wpraise := e.recognise(facts.Between(start, stop), qm, start, week)
-		rec.CustomerServiceWeeks = append(rec.CustomerServiceWeeks, api.ServiceWeek{Year: y, Start: start, End: stop, Stars: wstars, Praise: wpraise})
+		rec.CustomerServiceWeeks = append(rec.CustomerServiceWeeks, domain.ServiceWeek{Year: y, Start: start, End: stop, Stars: wstars, Praise: wpraise})
 	}
 	return rec, nil
 }
@@ -223,7 +232,7 @@ func (e *Engine) Recognition(ctx context.Context, q api.RecognitionQuery) (api.R
 // Complaints are the detractor and low-CSAT responses with comments of
 // [From, To) attributed to agents of q's teams, newest first, for the
 // supervisor's coaching page.
-func (e *Engine) Complaints(ctx context.Context, q api.RecognitionQuery) ([]metrics.Survey, error) {
+func (e *Engine) Complaints(ctx context.Context, q domain.RecognitionQuery) ([]metrics.Survey, error) {
 	surveys, err := e.surveys(ctx, q.From, q.To, q.Teams)
 	if err != nil {
 		return nil, outage(err)
@@ -237,13 +246,13 @@ func (e *Engine) Complaints(ctx context.Context, q api.RecognitionQuery) ([]metr
 
 // weeklyTrend is the org's weekly cards from facts, Customer Service
 // Week marked.
-func (e *Engine) weeklyTrend(facts chstore.Facts, qm metrics.QueueMap, wfrom, to time.Time) []api.TrendPoint {
+func (e *Engine) weeklyTrend(facts chstore.Facts, qm metrics.QueueMap, wfrom, to time.Time) []domain.TrendPoint {
 	cards := e.cards(facts, qm, metrics.LevelOrg, metrics.GrainWeek, wfrom)
 	metrics.MarkPartial(cards, wfrom, to, e.now(), e.cfg.Location())
-	out := make([]api.TrendPoint, 0, len(cards))
+	out := make([]domain.TrendPoint, 0, len(cards))
 	for _, c := range cards {
 		csw, _ := metrics.CustomerServiceWeek(c.PeriodStart.Year())
-		out = append(out, api.TrendPoint{WeekStart: c.PeriodStart, Score: c.Score, Internal: c.Internal,
+		out = append(out, domain.TrendPoint{WeekStart: c.PeriodStart, Score: c.Score, Internal: c.Internal,
 			External: c.External, NPS: c.Metrics[metrics.IDNPS], NPSN: c.N[metrics.IDNPS], Partial: c.Partial,
 			CustomerServiceWeek: c.PeriodStart.Format(time.DateOnly) == csw.Format(time.DateOnly)})
 	}
@@ -299,35 +308,22 @@ func intPtr(v *uint8) *int {
 }
 
 // Export streams a table's rows of [From, To) to w.
-func (e *Engine) Export(ctx context.Context, q api.ExportQuery, w api.RowWriter) error {
-	return outage(e.store.Export(ctx, string(q.Table), q.From, q.To, exportWriter{w}))
+func (e *Engine) Export(ctx context.Context, q domain.ExportQuery, w domain.RowWriter) error {
+	return outage(e.store.Export(ctx, string(q.Table), q.From, q.To, w))
 }
 
 // outage marks an error that says ClickHouse is unreachable
-// (chstore.Unavailable) as api.ErrUnavailable, which the API and the
+// (chstore.Unavailable) as domain.ErrUnavailable, which the API and the
 // pages answer with 503 and Retry-After instead of 500.
 func outage(err error) error {
 	if chstore.Unavailable(err) {
-		return fmt.Errorf("%w: %w", api.ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
 	}
 	return err
 }
 
-// exportWriter adapts api.RowWriter to chstore's column description.
-type exportWriter struct{ w api.RowWriter }
-
-func (x exportWriter) Columns(cols []chstore.ExportColumn) error {
-	out := make([]api.Column, len(cols))
-	for i, c := range cols {
-		out[i] = api.Column{Name: c.Name, Type: api.ColumnType(c.Type)}
-	}
-	return x.w.Columns(out)
-}
-
-func (x exportWriter) Row(values []any) error { return x.w.Row(values) }
-
 // Ingest loads an HTTP body through the same path as files.
-func (e *Engine) Ingest(ctx context.Context, req api.IngestRequest, body io.Reader) (ingest.Summary, error) {
+func (e *Engine) Ingest(ctx context.Context, req domain.IngestRequest, body io.Reader) (ingest.Summary, error) {
 	id := req.BatchID
 	if id == "" {
 		id = chstore.NewBatchID()
@@ -346,7 +342,7 @@ func (e *Engine) Ingest(ctx context.Context, req api.IngestRequest, body io.Read
 		e.markDirty()
 	}
 	if err != nil && errors.Is(err, ingest.ErrFormat) {
-		return sum, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
+		return sum, fmt.Errorf("%w: %v", domain.ErrBadRequest, err)
 	}
 	if err != nil && chstore.Unavailable(err) {
 		// The load could not record its outcome: its batch row may say
@@ -357,10 +353,10 @@ func (e *Engine) Ingest(ctx context.Context, req api.IngestRequest, body io.Read
 	}
 	if err != nil && chstore.Unavailable(err) && sum.Duration == 0 {
 		// No row was loaded (Load sets Duration once it parsed).
-		return sum, api.Note(outage(err), fmt.Sprintf("nothing was loaded; batch %s, if it was recorded as running, is marked failed as soon as ClickHouse answers again", id))
+		return sum, domain.Note(outage(err), fmt.Sprintf("nothing was loaded; batch %s, if it was recorded as running, is marked failed as soon as ClickHouse answers again", id))
 	}
 	if err != nil && chstore.Unavailable(err) {
-		return sum, api.Note(outage(err), fmt.Sprintf("batch %s was cut off by a storage outage; it is marked failed as soon as ClickHouse answers again (rows flushed before the outage may be stored; send the file again to replace them)", id))
+		return sum, domain.Note(outage(err), fmt.Sprintf("batch %s was cut off by a storage outage; it is marked failed as soon as ClickHouse answers again (rows flushed before the outage may be stored; send the file again to replace them)", id))
 	}
 	return sum, err
 }
@@ -394,11 +390,11 @@ func (e *Engine) markFailed(id, reason string) {
 // Ready reports whether ClickHouse answers and the schema is current.
 func (e *Engine) Ready(ctx context.Context) error {
 	if err := e.store.Ping(ctx); err != nil {
-		return fmt.Errorf("%w: ClickHouse does not answer", api.ErrNotReady)
+		return fmt.Errorf("%w: ClickHouse does not answer", domain.ErrNotReady)
 	}
 	ok, err := e.store.Migrated(ctx)
 	if err != nil || !ok {
-		return fmt.Errorf("%w: schema migrations not applied", api.ErrNotReady)
+		return fmt.Errorf("%w: schema migrations not applied", domain.ErrNotReady)
 	}
 	return nil
 }

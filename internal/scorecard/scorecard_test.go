@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/servicecard/servicecard/internal/api"
 	"github.com/servicecard/servicecard/internal/chstore"
 	"github.com/servicecard/servicecard/internal/chtest"
 	"github.com/servicecard/servicecard/internal/demo"
+	"github.com/servicecard/servicecard/internal/domain"
 	"github.com/servicecard/servicecard/metrics"
 )
 
@@ -66,7 +66,7 @@ func testSnapshotEqualsLiveCards(t *testing.T, e *Engine, m *demo.Manifest) {
 	loc := e.cfg.Location()
 	week := metrics.Bucket(m.From.AddDate(0, 0, 8), metrics.GrainWeek, loc)
 	for _, level := range []metrics.Level{metrics.LevelOrg, metrics.LevelTeam, metrics.LevelAgent} {
-		live, err := e.Scorecards(ctx, api.ScorecardQuery{Level: level, Grain: metrics.GrainWeek, From: week, To: week.AddDate(0, 0, 7)})
+		live, err := e.Scorecards(ctx, domain.ScorecardQuery{Level: level, Grain: metrics.GrainWeek, From: week, To: week.AddDate(0, 0, 7)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +109,7 @@ func testSnapshotEqualsLiveCards(t *testing.T, e *Engine, m *demo.Manifest) {
 }
 
 func testRecognitionTrend(t *testing.T, e *Engine, m *demo.Manifest) {
-	rec, err := e.Recognition(context.Background(), api.RecognitionQuery{From: m.From, To: m.To})
+	rec, err := e.Recognition(context.Background(), domain.RecognitionQuery{From: m.From, To: m.To})
 	if err != nil {
 		t.Fatal(err)
 	}

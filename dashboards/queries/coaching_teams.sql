@@ -1,0 +1,2 @@
+{{/* The values of the ${team} variable. */}}
+SELECT DISTINCT key FROM scorecards WHERE level = 'team' ORDER BY key
