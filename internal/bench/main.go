@@ -102,7 +102,7 @@ func main() {
 	flag.IntVar(&o.reps, "reps", 30, "scorecard, fresh: measured repetitions per query (fresh: per request and state)")
 	flag.IntVar(&o.warmups, "warmups", 3, "scorecard, fresh: unmeasured repetitions first")
 	flag.DurationVar(&o.budget, "budget", 30*time.Second, "scorecard, fresh: time per query, size and side (API, raw SQL; fresh: state) after which repetitions stop early (at least one is measured)")
-	flag.IntVar(&o.freshRows, "fresh-rows", 1000, "fresh: new contacts in each CSV that `servicecard ingest` loads")
+	flag.IntVar(&o.freshRows, "fresh-rows", 1000, "fresh: new contacts in each CSV that servicecard ingest loads")
 	flag.DurationVar(&o.freshEvery, "fresh-every", 10*time.Second, "fresh: how often a load starts (while requests are measured, and for the freshness lag)")
 	flag.IntVar(&o.freshLoads, "fresh-loads", 5, "fresh: loads whose freshness lag is measured (one at a time, after the requests)")
 	flag.IntVar(&o.clients, "clients", 50, "throughput: concurrent clients")
