@@ -46,7 +46,8 @@ test-grafana: deps
 	  SERVICECARD_GRAFANA=$(GRAFANA_DIR) $(GO) test -tags grafana -count=1 -timeout 15m -run '^TestRealGrafana$$' -v ./dashboards; \
 	fi
 
-## bench: ingest, scorecard, API throughput and export benchmarks beside clickhouse-client, printed as tables
+## bench: ingest, scorecard, API throughput and export benchmarks beside clickhouse-client, and the fresh table
+## (serve latency steady and while another process ingests, freshness lag), printed as tables
 ## (BENCH_ARGS passes flags, e.g. BENCH_ARGS="-tables scorecard -sizes 1000000 -reps 10"; see go run ./internal/bench -h)
 BENCH_ARGS ?=
 bench: deps build

@@ -146,13 +146,17 @@ func countLines(r io.Reader) (lines, n int64, err error) {
 }
 
 // rss is this process's resident set size in bytes (0 if unknown).
-func rss() int64 {
-	b, err := os.ReadFile("/proc/self/status")
+func rss() int64 { return procStatus("self", "VmRSS") }
+
+// procStatus is a size field of /proc/PID/status (VmRSS, VmHWM...) in
+// bytes, 0 if unknown; pid may be "self".
+func procStatus(pid, field string) int64 {
+	b, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
 		return 0
 	}
 	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == field+":" {
 			kb, _ := strconv.ParseInt(f[1], 10, 64)
 			return kb << 10
 		}

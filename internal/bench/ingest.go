@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -115,11 +116,8 @@ func (h harness) open(ctx context.Context, db string) (driver.Conn, error) {
 // process's environment, and returns its wall time and peak resident set
 // (KiB). Its output is discarded, its errors go to stderr.
 func timed(stdin string, env []string, name string, args ...string) (float64, int64, error) {
-	cmd := exec.Command(name, args...)
+	cmd := command(env, name, args...)
 	cmd.Stderr = os.Stderr
-	if env != nil {
-		cmd.Env = append(os.Environ(), env...)
-	}
 	if stdin != "" {
 		f, err := os.Open(stdin)
 		if err != nil {
@@ -128,6 +126,21 @@ func timed(stdin string, env []string, name string, args ...string) (float64, in
 		defer f.Close()
 		cmd.Stdin = f
 	}
+	return runTimed(cmd)
+}
+
+// command is name with args, with env added to this process's
+// environment.
+func command(env []string, name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	return cmd
+}
+
+// runTimed runs cmd and returns its wall time and peak resident set (KiB).
+func runTimed(cmd *exec.Cmd) (float64, int64, error) {
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
 		return 0, 0, err
@@ -140,20 +153,29 @@ func timed(stdin string, env []string, name string, args ...string) (float64, in
 	return secs, rss, nil
 }
 
+// writeCSV writes a generic contacts CSV of rows rows (demo data over
+// three months).
 func writeCSV(path string, rows int) error {
+	to := time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)
+	return writeFile(path, func(w io.Writer) error {
+		return demo.WriteContactsCSV(w, rows, 1, to.AddDate(0, -3, 0), to)
+	})
+}
+
+// writeFile creates path and fills it with fill through a buffer.
+func writeFile(path string, fill func(io.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	to := time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)
-	if err := demo.WriteContactsCSV(w, rows, 1, to.AddDate(0, -3, 0), to); err != nil {
+	if err := fill(w); err != nil {
 		f.Close()
-		return err
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()
-		return err
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
 	return f.Close()
 }

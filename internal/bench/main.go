@@ -16,7 +16,21 @@
 //   - export: every contact of each data set's year exported as CSV
 //     through the API, with the server's RSS and ClickHouse's memory per
 //     query, beside the former single-query export run by
-//     clickhouse-client.
+//     clickhouse-client;
+//   - fresh ("fresh and fast at once"): on each data set, a real
+//     `servicecard serve` process (-bin) answers, one request at a time,
+//     the scorecard table's three requests, the org over a free 45-day
+//     range, coaching and the coaching page (supervisor of one team),
+//     recognition of a month and the executive page (executive): p50/p95
+//     steady, and while another process, `servicecard ingest`, loads a new
+//     CSV of -fresh-rows contacts of the year's last week every
+//     -fresh-every. Then the freshness lag: -fresh-loads loads one at a
+//     time, each followed by the org scorecard of those days polled every
+//     100 ms until its offered count grows by exactly the rows loaded (p50
+//     and max; "not visible after 120 s" past that), and serve's peak RSS
+//     (VmHWM). When the binary has a `facts` command, `facts rebuild` runs
+//     after generating (the generator writes inside ClickHouse, past any
+//     facts kept at write time) and its time is printed.
 //
 // Contacts for the scorecard tables are generated inside ClickHouse
 // (INSERT ... SELECT FROM numbers), so they pass through the rollup view
@@ -25,9 +39,11 @@
 // Slow queries get fewer repetitions than asked (see -budget), so the run
 // stays bounded whatever the engine's speed; the tables say how many.
 //
-// Usage: go run ./internal/bench [-tables ingest,scorecard,throughput]
-// [-rows 2000000] [-runs 3] [-sizes 1000000,10000000] [-huge] [-reps 30]
-// [-warmups 3] [-budget 30s] [-clients 50] [-duration 10s] [-grace 30s]
+// Usage: go run ./internal/bench [-tables ingest,scorecard,throughput,export,fresh]
+// [-rows 2000000] [-runs 3] [-bin bin/servicecard] [-sizes 1000000,10000000]
+// [-huge] [-reps 30] [-warmups 3] [-budget 30s] [-clients 50]
+// [-duration 10s] [-grace 30s] [-fresh-rows 1000] [-fresh-every 10s]
+// [-fresh-loads 5]
 package main
 
 import (
@@ -67,21 +83,28 @@ type options struct {
 	clients  int
 	duration time.Duration
 	grace    time.Duration
+
+	// fresh
+	freshRows, freshLoads int
+	freshEvery            time.Duration
 }
 
-var allTables = []string{"ingest", "scorecard", "throughput", "export"}
+var allTables = []string{"ingest", "scorecard", "throughput", "export", "fresh"}
 
 func main() {
 	var o options
-	tables := flag.String("tables", strings.Join(allTables, ","), "tables to print: ingest, scorecard, throughput, export")
+	tables := flag.String("tables", strings.Join(allTables, ","), "tables to print: ingest, scorecard, throughput, export, fresh")
 	flag.IntVar(&o.rows, "rows", 2_000_000, "ingest: rows in the generated contacts CSV")
 	flag.IntVar(&o.runs, "runs", 3, "ingest: runs per loader (the median is reported)")
-	flag.StringVar(&o.bin, "bin", "bin/servicecard", "ingest: servicecard binary")
-	sizes := flag.String("sizes", "1000000,10000000", "scorecard: contact counts to generate, comma-separated")
+	flag.StringVar(&o.bin, "bin", "bin/servicecard", "ingest, fresh: servicecard binary")
+	sizes := flag.String("sizes", "1000000,10000000", "scorecard, throughput, export, fresh: contact counts to generate, comma-separated")
 	huge := flag.Bool("huge", false, "scorecard: also 100M contacts (about 9 GB of disk and an hour or more here)")
-	flag.IntVar(&o.reps, "reps", 30, "scorecard: measured repetitions per query")
-	flag.IntVar(&o.warmups, "warmups", 3, "scorecard: unmeasured repetitions first")
-	flag.DurationVar(&o.budget, "budget", 30*time.Second, "scorecard: time per query, size and side (API, raw SQL) after which repetitions stop early (at least one is measured)")
+	flag.IntVar(&o.reps, "reps", 30, "scorecard, fresh: measured repetitions per query (fresh: per request and state)")
+	flag.IntVar(&o.warmups, "warmups", 3, "scorecard, fresh: unmeasured repetitions first")
+	flag.DurationVar(&o.budget, "budget", 30*time.Second, "scorecard, fresh: time per query, size and side (API, raw SQL; fresh: state) after which repetitions stop early (at least one is measured)")
+	flag.IntVar(&o.freshRows, "fresh-rows", 1000, "fresh: new contacts in each CSV that servicecard ingest loads")
+	flag.DurationVar(&o.freshEvery, "fresh-every", 10*time.Second, "fresh: how often a load starts (while requests are measured, and for the freshness lag)")
+	flag.IntVar(&o.freshLoads, "fresh-loads", 5, "fresh: loads whose freshness lag is measured (one at a time, after the requests)")
 	flag.IntVar(&o.clients, "clients", 50, "throughput: concurrent clients")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "throughput: how long the clients run (on each data set)")
 	flag.DurationVar(&o.grace, "grace", 30*time.Second, "throughput: how long requests still running at the end may take before they are cancelled")
@@ -103,8 +126,8 @@ func main() {
 	if *huge {
 		o.sizes = append(o.sizes, 100_000_000)
 	}
-	if o.reps < 1 || o.clients < 1 {
-		fatal(errors.New("-reps and -clients must be at least 1"))
+	if o.reps < 1 || o.clients < 1 || o.freshRows < 1 || o.freshLoads < 1 {
+		fatal(errors.New("-reps, -clients, -fresh-rows and -fresh-loads must be at least 1"))
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if err := run(context.Background(), o, os.Stdout, log); err != nil {
@@ -149,6 +172,11 @@ func run(ctx context.Context, o options, out io.Writer, log *slog.Logger) error 
 	if wantSC || wantTP || slices.Contains(o.tables, "export") {
 		if _, err := h.scorecardTables(ctx, o, wantSC, wantTP); err != nil {
 			return err
+		}
+	}
+	if slices.Contains(o.tables, "fresh") {
+		if _, err := h.freshTable(ctx, dir, o); err != nil {
+			return fmt.Errorf("fresh: %w", err)
 		}
 	}
 	fmt.Fprintf(out, "\nmachine: %d CPUs; load average (1, 5, 15 min) at start %s, at end %s; %s in all\n",

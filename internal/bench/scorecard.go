@@ -208,26 +208,44 @@ func (h harness) scorecardTables(ctx context.Context, o options, wantSC, wantTP 
 	return res, nil
 }
 
+// dataSet is a generated data set: its database, DSN and store.
+type dataSet struct {
+	st      *chstore.Store
+	dsn, db string
+}
+
+// dataset opens the database of the data set of n contacts, migrates it
+// and generates the data set in it. The caller closes st.
+func (h harness) dataset(ctx context.Context, n int) (dataSet, error) {
+	d := dataSet{dsn: h.dsn(n)}
+	copt, err := clickhouse.ParseDSN(d.dsn)
+	if err != nil {
+		return d, err
+	}
+	d.db = copt.Auth.Database
+	if d.st, err = chstore.Open(ctx, d.dsn, chstore.Options{}); err != nil {
+		return d, err
+	}
+	if err := d.st.Migrate(ctx); err != nil {
+		d.st.Close()
+		return d, err
+	}
+	h.log.Info("generating data set", "contacts", n, "database", d.db, "load", loadAverage())
+	if err := h.generate(ctx, d.st.Conn(), n); err != nil {
+		d.st.Close()
+		return d, err
+	}
+	return d, nil
+}
+
 // size measures the data set of n contacts into res.
 func (h harness) size(ctx context.Context, o options, n int, wantSC, wantTP, wantEX bool, res *results) error {
-	dsn := h.dsn(n)
-	copt, err := clickhouse.ParseDSN(dsn)
+	ds, err := h.dataset(ctx, n)
 	if err != nil {
 		return err
 	}
-	db := copt.Auth.Database
-	st, err := chstore.Open(ctx, dsn, chstore.Options{})
-	if err != nil {
-		return err
-	}
+	st, db := ds.st, ds.db
 	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
-	h.log.Info("scorecard: generating data set", "contacts", n, "database", db, "load", loadAverage())
-	if err := h.generate(ctx, st.Conn(), n); err != nil {
-		return err
-	}
 	cfg := metrics.Default()
 	srv, err := startAPI(ctx, st, cfg)
 	if err != nil {
@@ -285,14 +303,41 @@ func (h harness) size(ctx context.Context, o options, n int, wantSC, wantTP, wan
 
 // apiServer is the API serving one store on loopback.
 type apiServer struct {
-	base       string
-	executive  string // tokens
-	supervisor string
-	analyst    string
-	client     *http.Client
-	errors     *errorLog // the server's warnings and errors
-	engine     *scorecard.Engine
-	stop       func()
+	base string
+	tokens
+	client *http.Client
+	errors *errorLog         // the server's warnings and errors
+	engine *scorecard.Engine // nil for a serve process
+	stop   func()
+}
+
+// tokens are the bench's bearer tokens: an executive, a supervisor of
+// benchTeam and an analyst.
+type tokens struct {
+	executive, supervisor, analyst string
+}
+
+// newTokens makes the bench's tokens and their configuration entries.
+func newTokens() (tokens, []auth.TokenEntry, error) {
+	var t tokens
+	var entries []auth.TokenEntry
+	for _, r := range []struct {
+		token *string
+		role  auth.Role
+		teams []string
+	}{
+		{&t.executive, auth.RoleExecutive, nil},
+		{&t.supervisor, auth.RoleSupervisor, []string{benchTeam}},
+		{&t.analyst, auth.RoleAnalyst, nil},
+	} {
+		tok, entry, err := auth.NewTokenEntry("bench-"+string(r.role), r.role, r.teams)
+		if err != nil {
+			return t, nil, err
+		}
+		*r.token = tok
+		entries = append(entries, entry)
+	}
+	return t, entries, nil
 }
 
 // errorLog keeps the first lines the API server logs at warning level or
@@ -329,19 +374,11 @@ func (e *errorLog) take() (int, []string) {
 // start; the periodic loop and the HTML pages are left out (not on the
 // measured routes; the loop would compete for the CPU).
 func startAPI(ctx context.Context, st *chstore.Store, cfg metrics.Config) (*apiServer, error) {
-	execToken, execEntry, err := auth.NewTokenEntry("bench-executive", auth.RoleExecutive, nil)
+	tok, entries, err := newTokens()
 	if err != nil {
 		return nil, err
 	}
-	sup, supEntry, err := auth.NewTokenEntry("bench-supervisor", auth.RoleSupervisor, []string{benchTeam})
-	if err != nil {
-		return nil, err
-	}
-	analyst, anaEntry, err := auth.NewTokenEntry("bench-analyst", auth.RoleAnalyst, nil)
-	if err != nil {
-		return nil, err
-	}
-	cfg.Tokens = append(cfg.Tokens, execEntry, supEntry, anaEntry)
+	cfg.Tokens = append(cfg.Tokens, entries...)
 	reg := prometheus.NewRegistry()
 	errs := &errorLog{}
 	logger := slog.New(slog.NewTextHandler(errs, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -359,7 +396,7 @@ func startAPI(ctx context.Context, st *chstore.Store, cfg metrics.Config) (*apiS
 	go func() { done <- srv.Run(sctx, ln) }()
 	tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute}
 	return &apiServer{
-		base: "http://" + ln.Addr().String(), executive: execToken, supervisor: sup, analyst: analyst,
+		base: "http://" + ln.Addr().String(), tokens: tok,
 		client: &http.Client{Transport: tr, Timeout: 10 * time.Minute}, errors: errs, engine: eng,
 		stop: func() {
 			cancel()
@@ -374,7 +411,13 @@ var errStatus = errors.New("bench: unexpected HTTP status")
 
 // get asks for a scorecard and returns its time and body.
 func (s *apiServer) get(ctx context.Context, params, token string) (time.Duration, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+api.Prefix+"/scorecards?"+params, nil)
+	return s.getPath(ctx, api.Prefix+"/scorecards?"+params, token)
+}
+
+// getPath asks for path (with its query) with a bearer token and returns
+// the time until the whole answer was read, and the answer.
+func (s *apiServer) getPath(ctx context.Context, path, token string) (time.Duration, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+path, nil)
 	if err != nil {
 		return 0, nil, err
 	}
