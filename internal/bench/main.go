@@ -16,7 +16,20 @@
 //   - export: every contact of each data set's year exported as CSV
 //     through the API, with the server's RSS and ClickHouse's memory per
 //     query, beside the former single-query export run by
-//     clickhouse-client.
+//     clickhouse-client;
+//   - cluster: servicecard on a throwaway local cluster (internal/chcluster:
+//     ZooKeeper and shards of 2 replicas of ClickHouse on loopback) beside
+//     the single server. Ingest rows/s of 1, 2 and 4 (-cluster-workers)
+//     concurrent `servicecard ingest` processes loading -cluster-rows
+//     generated contacts from CSV files with disjoint ids, on the single
+//     node, 1 shard and 2 shards (each ingest's sum(sign) checked against
+//     the rows loaded); then p50/p95 of the scorecard table's three
+//     requests to the real `servicecard serve` on the single node and on
+//     the 2-shard cluster in turn, at the -sizes contact counts generated
+//     inside ClickHouse (through the Distributed tables on the cluster).
+//     When bin/servicecard has a facts subcommand (`facts -h` exits 0),
+//     `facts rebuild` runs after generating, timed. Needs ZooKeeper
+//     (`make deps-cluster`).
 //
 // Contacts for the scorecard tables are generated inside ClickHouse
 // (INSERT ... SELECT FROM numbers), so they pass through the rollup view
@@ -28,6 +41,7 @@
 // Usage: go run ./internal/bench [-tables ingest,scorecard,throughput]
 // [-rows 2000000] [-runs 3] [-sizes 1000000,10000000] [-huge] [-reps 30]
 // [-warmups 3] [-budget 30s] [-clients 50] [-duration 10s] [-grace 30s]
+// [-cluster-rows 2000000] [-cluster-workers 1,2,4]
 package main
 
 import (
@@ -51,7 +65,7 @@ import (
 
 // options are the command's flags.
 type options struct {
-	tables []string // ingest, scorecard, throughput
+	tables []string // ingest, scorecard, throughput, export, cluster
 
 	// ingest
 	rows, runs int
@@ -67,24 +81,30 @@ type options struct {
 	clients  int
 	duration time.Duration
 	grace    time.Duration
+
+	// cluster (also sizes, reps, warmups, budget, bin)
+	clusterRows    int
+	clusterWorkers []int
 }
 
-var allTables = []string{"ingest", "scorecard", "throughput", "export"}
+var allTables = []string{"ingest", "scorecard", "throughput", "export", "cluster"}
 
 func main() {
 	var o options
-	tables := flag.String("tables", strings.Join(allTables, ","), "tables to print: ingest, scorecard, throughput, export")
+	tables := flag.String("tables", strings.Join(allTables, ","), "tables to print: ingest, scorecard, throughput, export, cluster")
 	flag.IntVar(&o.rows, "rows", 2_000_000, "ingest: rows in the generated contacts CSV")
 	flag.IntVar(&o.runs, "runs", 3, "ingest: runs per loader (the median is reported)")
-	flag.StringVar(&o.bin, "bin", "bin/servicecard", "ingest: servicecard binary")
-	sizes := flag.String("sizes", "1000000,10000000", "scorecard: contact counts to generate, comma-separated")
+	flag.StringVar(&o.bin, "bin", "bin/servicecard", "ingest, cluster: servicecard binary")
+	sizes := flag.String("sizes", "1000000,10000000", "scorecard, cluster: contact counts to generate, comma-separated")
 	huge := flag.Bool("huge", false, "scorecard: also 100M contacts (about 9 GB of disk and an hour or more here)")
-	flag.IntVar(&o.reps, "reps", 30, "scorecard: measured repetitions per query")
-	flag.IntVar(&o.warmups, "warmups", 3, "scorecard: unmeasured repetitions first")
-	flag.DurationVar(&o.budget, "budget", 30*time.Second, "scorecard: time per query, size and side (API, raw SQL) after which repetitions stop early (at least one is measured)")
+	flag.IntVar(&o.reps, "reps", 30, "scorecard, cluster: measured repetitions per query")
+	flag.IntVar(&o.warmups, "warmups", 3, "scorecard, cluster: unmeasured repetitions first")
+	flag.DurationVar(&o.budget, "budget", 30*time.Second, "scorecard, cluster: time per query, size and side (API, raw SQL; single node, cluster) after which repetitions stop early (at least one is measured)")
 	flag.IntVar(&o.clients, "clients", 50, "throughput: concurrent clients")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "throughput: how long the clients run (on each data set)")
 	flag.DurationVar(&o.grace, "grace", 30*time.Second, "throughput: how long requests still running at the end may take before they are cancelled")
+	flag.IntVar(&o.clusterRows, "cluster-rows", 2_000_000, "cluster: contacts each ingest run loads, in as many CSV files as the most -cluster-workers")
+	workers := flag.String("cluster-workers", "1,2,4", "cluster: concurrent servicecard ingest processes of the ingest runs, comma-separated")
 	flag.Parse()
 
 	o.tables = strings.Split(*tables, ",")
@@ -102,6 +122,10 @@ func main() {
 	}
 	if *huge {
 		o.sizes = append(o.sizes, 100_000_000)
+	}
+	var err error
+	if o.clusterWorkers, err = parseWorkers(*workers); err != nil {
+		fatal(fmt.Errorf("-cluster-workers: %w", err))
 	}
 	if o.reps < 1 || o.clients < 1 {
 		fatal(errors.New("-reps and -clients must be at least 1"))
@@ -149,6 +173,11 @@ func run(ctx context.Context, o options, out io.Writer, log *slog.Logger) error 
 	if wantSC || wantTP || slices.Contains(o.tables, "export") {
 		if _, err := h.scorecardTables(ctx, o, wantSC, wantTP); err != nil {
 			return err
+		}
+	}
+	if slices.Contains(o.tables, "cluster") {
+		if err := h.clusterTable(ctx, dir, o); err != nil {
+			return fmt.Errorf("cluster: %w", err)
 		}
 	}
 	fmt.Fprintf(out, "\nmachine: %d CPUs; load average (1, 5, 15 min) at start %s, at end %s; %s in all\n",
