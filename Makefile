@@ -46,11 +46,12 @@ test-grafana: deps
 	  SERVICECARD_GRAFANA=$(GRAFANA_DIR) $(GO) test -tags grafana -count=1 -timeout 15m -run '^TestRealGrafana$$' -v ./dashboards; \
 	fi
 
-## bench: ingest, scorecard, API throughput and export benchmarks beside clickhouse-client, and the fresh table
-## (serve latency steady and while another process ingests, freshness lag), printed as tables
+## bench: ingest, scorecard, API throughput and export benchmarks beside clickhouse-client, the fresh table
+## (serve latency steady and while another process ingests, freshness lag) and the cluster table beside single
+## node, printed as tables (the cluster table needs ZooKeeper: deps-cluster)
 ## (BENCH_ARGS passes flags, e.g. BENCH_ARGS="-tables scorecard -sizes 1000000 -reps 10"; see go run ./internal/bench -h)
 BENCH_ARGS ?=
-bench: deps build
+bench: deps-cluster build
 	$(GO) run ./internal/bench $(BENCH_ARGS)
 
 ## fuzz: every parser's fuzz target for FUZZTIME each (default 30s)

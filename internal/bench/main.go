@@ -31,6 +31,19 @@
 //     (VmHWM). When the binary has a `facts` command, `facts rebuild` runs
 //     after generating (the generator writes inside ClickHouse, past any
 //     facts kept at write time) and its time is printed.
+//   - cluster: servicecard on a throwaway local cluster (internal/chcluster:
+//     ZooKeeper and shards of 2 replicas of ClickHouse on loopback) beside
+//     the single server. Ingest rows/s of 1, 2 and 4 (-cluster-workers)
+//     concurrent `servicecard ingest` processes loading -cluster-rows
+//     generated contacts from CSV files with disjoint ids, on the single
+//     node, 1 shard and 2 shards (each ingest's sum(sign) checked against
+//     the rows loaded); then p50/p95 of the scorecard table's three
+//     requests to the real `servicecard serve` on the single node and on
+//     the 2-shard cluster in turn, at the -sizes contact counts generated
+//     inside ClickHouse (through the Distributed tables on the cluster).
+//     When bin/servicecard has a facts subcommand (`facts -h` exits 0),
+//     `facts rebuild` runs after generating, timed. Needs ZooKeeper
+//     (`make deps-cluster`).
 //
 // Contacts for the scorecard tables are generated inside ClickHouse
 // (INSERT ... SELECT FROM numbers), so they pass through the rollup view
@@ -39,11 +52,11 @@
 // Slow queries get fewer repetitions than asked (see -budget), so the run
 // stays bounded whatever the engine's speed; the tables say how many.
 //
-// Usage: go run ./internal/bench [-tables ingest,scorecard,throughput,export,fresh]
+// Usage: go run ./internal/bench [-tables ingest,scorecard,throughput,export,fresh,cluster]
 // [-rows 2000000] [-runs 3] [-bin bin/servicecard] [-sizes 1000000,10000000]
 // [-huge] [-reps 30] [-warmups 3] [-budget 30s] [-clients 50]
 // [-duration 10s] [-grace 30s] [-fresh-rows 1000] [-fresh-every 10s]
-// [-fresh-loads 5]
+// [-fresh-loads 5] [-cluster-rows 2000000] [-cluster-workers 1,2,4]
 package main
 
 import (
@@ -67,7 +80,7 @@ import (
 
 // options are the command's flags.
 type options struct {
-	tables []string // ingest, scorecard, throughput
+	tables []string // ingest, scorecard, throughput, export, cluster
 
 	// ingest
 	rows, runs int
@@ -87,27 +100,33 @@ type options struct {
 	// fresh
 	freshRows, freshLoads int
 	freshEvery            time.Duration
+
+	// cluster (also sizes, reps, warmups, budget, bin)
+	clusterRows    int
+	clusterWorkers []int
 }
 
-var allTables = []string{"ingest", "scorecard", "throughput", "export", "fresh"}
+var allTables = []string{"ingest", "scorecard", "throughput", "export", "fresh", "cluster"}
 
 func main() {
 	var o options
-	tables := flag.String("tables", strings.Join(allTables, ","), "tables to print: ingest, scorecard, throughput, export, fresh")
+	tables := flag.String("tables", strings.Join(allTables, ","), "tables to print: ingest, scorecard, throughput, export, fresh, cluster")
 	flag.IntVar(&o.rows, "rows", 2_000_000, "ingest: rows in the generated contacts CSV")
 	flag.IntVar(&o.runs, "runs", 3, "ingest: runs per loader (the median is reported)")
-	flag.StringVar(&o.bin, "bin", "bin/servicecard", "ingest, fresh: servicecard binary")
-	sizes := flag.String("sizes", "1000000,10000000", "scorecard, throughput, export, fresh: contact counts to generate, comma-separated")
+	flag.StringVar(&o.bin, "bin", "bin/servicecard", "ingest, fresh, cluster: servicecard binary")
+	sizes := flag.String("sizes", "1000000,10000000", "scorecard, throughput, export, fresh, cluster: contact counts to generate, comma-separated")
 	huge := flag.Bool("huge", false, "scorecard: also 100M contacts (about 9 GB of disk and an hour or more here)")
-	flag.IntVar(&o.reps, "reps", 30, "scorecard, fresh: measured repetitions per query (fresh: per request and state)")
-	flag.IntVar(&o.warmups, "warmups", 3, "scorecard, fresh: unmeasured repetitions first")
-	flag.DurationVar(&o.budget, "budget", 30*time.Second, "scorecard, fresh: time per query, size and side (API, raw SQL; fresh: state) after which repetitions stop early (at least one is measured)")
+	flag.IntVar(&o.reps, "reps", 30, "scorecard, fresh, cluster: measured repetitions per query (fresh: per request and state)")
+	flag.IntVar(&o.warmups, "warmups", 3, "scorecard, fresh, cluster: unmeasured repetitions first")
+	flag.DurationVar(&o.budget, "budget", 30*time.Second, "scorecard, fresh, cluster: time per query, size and side (API, raw SQL; fresh: state) after which repetitions stop early (at least one is measured)")
 	flag.IntVar(&o.freshRows, "fresh-rows", 1000, "fresh: new contacts in each CSV that servicecard ingest loads")
 	flag.DurationVar(&o.freshEvery, "fresh-every", 10*time.Second, "fresh: how often a load starts (while requests are measured, and for the freshness lag)")
 	flag.IntVar(&o.freshLoads, "fresh-loads", 5, "fresh: loads whose freshness lag is measured (one at a time, after the requests)")
 	flag.IntVar(&o.clients, "clients", 50, "throughput: concurrent clients")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "throughput: how long the clients run (on each data set)")
 	flag.DurationVar(&o.grace, "grace", 30*time.Second, "throughput: how long requests still running at the end may take before they are cancelled")
+	flag.IntVar(&o.clusterRows, "cluster-rows", 2_000_000, "cluster: contacts each ingest run loads, in as many CSV files as the most -cluster-workers")
+	workers := flag.String("cluster-workers", "1,2,4", "cluster: concurrent servicecard ingest processes of the ingest runs, comma-separated")
 	flag.Parse()
 
 	o.tables = strings.Split(*tables, ",")
@@ -125,6 +144,10 @@ func main() {
 	}
 	if *huge {
 		o.sizes = append(o.sizes, 100_000_000)
+	}
+	var err error
+	if o.clusterWorkers, err = parseWorkers(*workers); err != nil {
+		fatal(fmt.Errorf("-cluster-workers: %w", err))
 	}
 	if o.reps < 1 || o.clients < 1 || o.freshRows < 1 || o.freshLoads < 1 {
 		fatal(errors.New("-reps, -clients, -fresh-rows and -fresh-loads must be at least 1"))
@@ -177,6 +200,11 @@ func run(ctx context.Context, o options, out io.Writer, log *slog.Logger) error 
 	if slices.Contains(o.tables, "fresh") {
 		if _, err := h.freshTable(ctx, dir, o); err != nil {
 			return fmt.Errorf("fresh: %w", err)
+		}
+	}
+	if slices.Contains(o.tables, "cluster") {
+		if err := h.clusterTable(ctx, dir, o); err != nil {
+			return fmt.Errorf("cluster: %w", err)
 		}
 	}
 	fmt.Fprintf(out, "\nmachine: %d CPUs; load average (1, 5, 15 min) at start %s, at end %s; %s in all\n",

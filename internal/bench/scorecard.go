@@ -215,7 +215,8 @@ type dataSet struct {
 }
 
 // dataset opens the database of the data set of n contacts, migrates it
-// and generates the data set in it. The caller closes st.
+// generates the data set in it and builds its facts. The caller closes
+// st.
 func (h harness) dataset(ctx context.Context, n int) (dataSet, error) {
 	d := dataSet{dsn: h.dsn(n)}
 	copt, err := clickhouse.ParseDSN(d.dsn)
@@ -235,6 +236,19 @@ func (h harness) dataset(ctx context.Context, n int) (dataSet, error) {
 		d.st.Close()
 		return d, err
 	}
+	// The generator writes inside ClickHouse, past the facts kept at
+	// write time: rebuild them, as `servicecard facts rebuild` does.
+	d.st.UseConfig(metrics.Default())
+	rebuild := time.Now()
+	err = d.st.MarkAllDirty(ctx)
+	if err == nil {
+		_, err = d.st.RefreshFacts(ctx, 0)
+	}
+	if err != nil {
+		d.st.Close()
+		return d, fmt.Errorf("rebuild facts: %w", err)
+	}
+	h.log.Info("facts rebuilt", "contacts", n, "took", time.Since(rebuild).Round(time.Millisecond))
 	return d, nil
 }
 
