@@ -82,7 +82,7 @@ func freshRequests() []freshRequest {
 // freshState is the requests' measured rounds in one state.
 type freshState struct {
 	secs          [][]float64 // per request
-	live, snap    []float64   // engine computations per request, by source (serve's /metrics); -1 unknown
+	computed      []float64   // engine computations per request (serve's /metrics, every source); -1 unknown
 	before, after string      // load average
 }
 
@@ -352,13 +352,16 @@ func (h harness) measureFresh(ctx context.Context, srv *apiServer, o options, st
 		}
 		after := served(ctx, srv)
 		// Before the engine's first computation serve has no sample.
-		live, snap := after["live"]-before["live"], after["snapshot"]-before["snapshot"]
-		if before == nil || len(after) == 0 {
-			live, snap = -1, -1
+		computed := -1.0
+		if before != nil && len(after) > 0 {
+			computed = 0
+			for source, n := range after {
+				computed += n - before[source]
+			}
 		}
-		st.secs, st.live, st.snap = append(st.secs, secs), append(st.live, live), append(st.snap, snap)
+		st.secs, st.computed = append(st.secs, secs), append(st.computed, computed)
 		h.log.Info("fresh: measured", "state", state, "request", r.name, "rounds", len(secs),
-			"p50_ms", ms(percentile(secs, 50)), "p95_ms", ms(percentile(secs, 95)), "live", live, "snapshot", snap)
+			"p50_ms", ms(percentile(secs, 50)), "p95_ms", ms(percentile(secs, 95)), "computed", computed)
 	}
 	st.after = loadAverage()
 	return st, nil
@@ -638,7 +641,7 @@ func (h harness) printFresh(rs []freshResult, o options) {
 		o.freshRows, freshFrom.Format(time.DateOnly), freshTo.AddDate(0, 0, -1).Format(time.DateOnly), o.freshEvery)
 	tw := tabwriter.NewWriter(h.out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "request\tcontacts\trounds steady/loading\tsteady p50\tsteady p95\tloading p50\tloading p95\t"+
-		"p95 loading / steady\tengine live/snapshot, steady\tloading\t\n")
+		"p95 loading / steady\tengine computations, steady\tloading\t\n")
 	for _, r := range rs {
 		for i, q := range freshRequests() {
 			s, l := r.steady.secs[i], r.loading.secs[i]
@@ -648,7 +651,7 @@ func (h harness) printFresh(rs []freshResult, o options) {
 		}
 	}
 	tw.Flush()
-	fmt.Fprintf(h.out, "(warm-ups first; engine live/snapshot: scorecard computations serve counted over all rounds, warm-ups included)\n")
+	fmt.Fprintf(h.out, "(warm-ups first; engine computations: scorecard computations serve counted over all rounds, warm-ups included)\n")
 	for _, r := range rs {
 		c := count(r.n)
 		fmt.Fprintf(h.out, "%s: freshness lag (from the ingest process's exit until the org scorecard of %s counts the new contacts, polled every %s; %d loads one at a time): %s\n",
@@ -669,12 +672,12 @@ func (h harness) printFresh(rs []freshResult, o options) {
 	}
 }
 
-// sources is request i's engine computations of a state, live/snapshot.
+// sources is request i's engine computations of a state.
 func sources(s freshState, i int) string {
-	if s.live[i] < 0 {
+	if s.computed[i] < 0 {
 		return "?"
 	}
-	return fmt.Sprintf("%.0f/%.0f", s.live[i], s.snap[i])
+	return fmt.Sprintf("%.0f", s.computed[i])
 }
 
 // lagSummary is the p50 and max of lags (seconds, +Inf for a load not
