@@ -27,6 +27,9 @@ func TestCountsFieldTable(t *testing.T) {
 		if p, ok := c.Field(name); !ok || p != fields[i] {
 			t.Errorf("Field(%q) is not Fields()[%d]", name, i)
 		}
+		if j, ok := CountsFieldIndex(name); !ok || j != i {
+			t.Errorf("CountsFieldIndex(%q) = %d, %v, want %d", name, j, ok, i)
+		}
 	}
 	if _, ok := c.Field("no_such_field"); ok {
 		t.Error("Field of an unknown name is ok")

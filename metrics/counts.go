@@ -111,6 +111,13 @@ var countsNames, countsIndex = func() ([]string, map[string]int) {
 // in the order of Fields.
 func CountsFieldNames() []string { return slices.Clone(countsNames) }
 
+// CountsFieldIndex is the place in Fields of the field named name (a
+// CountsFieldNames name); ok is false when no field has that name.
+func CountsFieldIndex(name string) (i int, ok bool) {
+	i, ok = countsIndex[name]
+	return i, ok
+}
+
 // Field returns a pointer to c's field named name (a CountsFieldNames
 // name); ok is false when no field has that name.
 func (c *Counts) Field(name string) (p *int64, ok bool) {

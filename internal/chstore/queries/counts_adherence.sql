@@ -12,8 +12,8 @@ SELECT
     team AS team_of,
     site AS site_of,
     agent_id AS agent_of,
-    toInt64(sum(scheduled)),
-    toInt64(sum(adherent))
+    toInt64(sum(scheduled)) AS scheduled_s,
+    toInt64(sum(adherent)) AS adherent_s
 FROM
 (
     SELECT

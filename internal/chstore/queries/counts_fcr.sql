@@ -19,8 +19,8 @@ SELECT
     team AS team_of,
     site AS site_of,
     agent_id AS agent_of,
-    toInt64(count()),
-    toInt64(sum(c_resolved))
+    toInt64(count()) AS fcr_known,
+    toInt64(sum(c_resolved)) AS fcr_resolved
 FROM
 (
     SELECT

@@ -11,8 +11,8 @@ SELECT
     team AS team_of,
     site AS site_of,
     agent_id AS agent_of,
-    toInt64(sum(occupied)),
-    toInt64(sum(staffed))
+    toInt64(sum(occupied)) AS occupied_s,
+    toInt64(sum(staffed)) AS available_s
 FROM
 (
     SELECT
