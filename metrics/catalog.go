@@ -122,6 +122,13 @@ func fixed(s string) func(Config) string { return func(Config) string { return s
 
 // defs is the catalog in display order. A function, not a package
 // variable, so nothing can mutate it.
+//
+// Adding a KPI is adding its id and an entry here. If it needs a sum
+// Counts does not hold, add the field to Counts and to Counts.fields (its
+// JSON name is its name everywhere), name a column of a count query after
+// it (internal/chstore/queries/counts_*.sql) and add it to facts_daily in
+// a new migration; the tests of this package and internal/chstore say
+// what is missing.
 func defs() []def {
 	return []def{{
 		id: IDOffered, name: "Offered", unit: UnitCount, dir: Neutral, family: FamilyVolume, sample: sampleVolume,

@@ -6,6 +6,8 @@
 -- of the same name (break, training...). States and schedules are joined
 -- per agent and UTC day, which keeps the join small; an interval that
 -- crosses midnight UTC is matched on its start day only.
+-- The sums are named after the metrics.Counts fields they fill (counts.go
+-- scans them by name).
 SELECT
     period AS day,
     '' AS queue_of,

@@ -13,6 +13,8 @@
 -- do not repeat each other. Placeholder customer ids (@placeholders, lower
 -- case, trimmed: empty, anonymous, unknown, 0 and the configured ones) are
 -- not customers: their contacts are left out, like those without an id.
+-- The sums are named after the metrics.Counts fields they fill (counts.go
+-- scans them by name).
 SELECT
     toDate(c_start, @tz) AS day,
     queue AS queue_of,

@@ -5,6 +5,8 @@
 -- available (null), and their logged-in time does not dilute the
 -- occupancy of agents whose states say when they were on contacts.
 -- Agents get their team and site from the roster (latest entry).
+-- The sums are named after the metrics.Counts fields they fill (counts.go
+-- scans them by name).
 SELECT
     period AS day,
     '' AS queue_of,

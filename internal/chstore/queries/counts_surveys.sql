@@ -2,6 +2,8 @@
 -- team, site and agent, over the attributed survey facts (survey_facts.sql is
 -- pasted in as the subquery). At org level every response counts; below
 -- it only those attributed to the key.
+-- The sums are named after the metrics.Counts fields they fill (counts.go
+-- scans them by name).
 SELECT
     toDate(responded_at, @tz) AS day,
     queue AS queue_of,
