@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -101,6 +102,10 @@ func (s sample) String() string {
 	return "count"
 }
 
+// def is one catalog entry: the definition, the Counts fields it reads
+// (inputs, by JSON name: Counts' field table, CountsFieldNames) and the
+// compute that derives its value, sample size and interval from them.
+// compute reads no field outside inputs (a test checks it).
 type def struct {
 	id, name    string
 	unit        Unit
@@ -109,60 +114,182 @@ type def struct {
 	sample      sample
 	description string
 	formula     func(Config) string
+	inputs      []string
+	compute     func(Counts, Config) Value
 }
 
 func fixed(s string) func(Config) string { return func(Config) string { return s } }
 
 // defs is the catalog in display order. A function, not a package
 // variable, so nothing can mutate it.
+//
+// Adding a KPI is adding its id and an entry here. If it needs a sum
+// Counts does not hold, add the field to Counts and to Counts.fields (its
+// JSON name is its name everywhere), name a column of a count query after
+// it (internal/chstore/queries/counts_*.sql) and add it to facts_daily in
+// a new migration; the tests of this package and internal/chstore say
+// what is missing.
 func defs() []def {
-	return []def{
-		{IDOffered, "Offered", UnitCount, Neutral, FamilyVolume, sampleVolume,
-			"Inbound contacts that entered a queue, counted once per contact.",
-			func(c Config) string { return "inbound contacts that entered a queue" + channelsNote(c) }},
-		{IDHandled, "Handled", UnitCount, Neutral, FamilyVolume, sampleVolume,
-			"Contacts connected to an agent, counted once per contact; at agent level every leg the agent handled.",
-			fixed("contacts connected to an agent")},
-		{IDAHT, "Average handle time", UnitSeconds, LowerIsBetter, FamilyInternal, sampleContacts,
-			"Talk, hold and after-call work per handled leg.",
-			fixed("sum(talk + hold + acw) / handled legs")},
-		{IDASA, "Average speed of answer", UnitSeconds, LowerIsBetter, FamilyInternal, sampleContacts,
-			"Mean queue wait of the contacts that were answered.",
-			func(c Config) string { return "sum(wait of answered contacts) / answered" + channelsNote(c) }},
-		{IDServiceLevel, "Service level", UnitRatio, HigherIsBetter, FamilyInternal, sampleContacts,
-			"Share of offered contacts answered within the threshold; short abandons are left out of the denominator.",
-			serviceLevelFormula},
-		{IDAbandonRate, "Abandon rate", UnitRatio, LowerIsBetter, FamilyInternal, sampleContacts,
-			"Share of offered contacts that hung up in the queue, short abandons left out.",
-			abandonFormula},
-		{IDTransferRate, "Transfer rate", UnitRatio, LowerIsBetter, FamilyInternal, sampleContacts,
-			"Share of handled legs the agent transferred.",
-			fixed("transferred legs / handled legs")},
-		{IDHoldRate, "Hold rate", UnitRatio, LowerIsBetter, FamilyInternal, sampleContacts,
-			"Share of handled legs with the customer put on hold at least once.",
-			fixed("handled legs with hold > 0 / handled legs")},
-		{IDFCRRate, "First contact resolution", UnitRatio, HigherIsBetter, FamilyInternal, sampleContacts,
-			"Share of handled contacts that did not bring the customer back.",
-			fcrFormula},
-		{IDOccupancy, "Occupancy", UnitRatio, HigherIsBetter, FamilyInternal, sampleSeconds,
-			"Share of productive logged-in time spent on contacts and after-call work.",
-			fixed("time on contacts and after-call work / time available, on contact or in after-call work")},
-		{IDAdherence, "Schedule adherence", UnitRatio, HigherIsBetter, FamilyInternal, sampleSeconds,
-			"Share of scheduled time spent in the scheduled activity.",
-			fixed("scheduled time spent in the scheduled activity / scheduled time")},
-		{IDNPS, "Net promoter score", UnitNPS, HigherIsBetter, FamilyExternal, sampleSurveys,
-			"Promoters (9-10) minus detractors (0-6), in points of -100..100.",
-			fixed("100 * promoters (9-10) / NPS answers - 100 * detractors (0-6) / NPS answers")},
-		{IDCSAT, "Customer satisfaction", UnitRatio, HigherIsBetter, FamilyExternal, sampleSurveys,
-			"Share of CSAT answers that are 4 or 5 on the 1-5 scale.",
-			fixed("CSAT answers 4 or 5 / CSAT answers")},
-		{IDCES, "Customer effort score", UnitScore17, HigherIsBetter, FamilyExternal, sampleSurveys,
-			"Mean effort answer on the 1-7 scale, 7 = very easy.",
-			fixed("sum(effort answers, 1-7) / effort answers")},
-		{IDSurveyRate, "Survey rate", UnitRatio, HigherIsBetter, FamilyVolume, sampleContacts,
-			"Share of handled contacts with a linked survey response: how much of the work customers rated.",
-			fixed("surveys linked to handled contacts / handled contacts")},
+	return []def{{
+		id: IDOffered, name: "Offered", unit: UnitCount, dir: Neutral, family: FamilyVolume, sample: sampleVolume,
+		description: "Inbound contacts that entered a queue, counted once per contact.",
+		formula:     func(c Config) string { return "inbound contacts that entered a queue" + channelsNote(c) },
+		inputs:      []string{"offered"},
+		compute:     func(c Counts, _ Config) Value { return count(c.Offered) },
+	}, {
+		id: IDHandled, name: "Handled", unit: UnitCount, dir: Neutral, family: FamilyVolume, sample: sampleVolume,
+		description: "Contacts connected to an agent, counted once per contact; at agent level every leg the agent handled.",
+		formula:     fixed("contacts connected to an agent"),
+		inputs:      []string{"handled_contacts"},
+		compute:     func(c Counts, _ Config) Value { return count(c.HandledContacts) },
+	}, {
+		id: IDAHT, name: "Average handle time", unit: UnitSeconds, dir: LowerIsBetter, family: FamilyInternal, sample: sampleContacts,
+		description: "Talk, hold and after-call work per handled leg.",
+		formula:     fixed("sum(talk + hold + acw) / handled legs"),
+		inputs:      []string{"handle_s", "handled"},
+		compute:     func(c Counts, _ Config) Value { return mean(c.HandleS, c.Handled) },
+	}, {
+		id: IDASA, name: "Average speed of answer", unit: UnitSeconds, dir: LowerIsBetter, family: FamilyInternal, sample: sampleContacts,
+		description: "Mean queue wait of the contacts that were answered.",
+		formula:     func(c Config) string { return "sum(wait of answered contacts) / answered" + channelsNote(c) },
+		inputs:      []string{"wait_answered_s", "answered"},
+		compute:     func(c Counts, _ Config) Value { return mean(c.WaitAnsweredS, c.Answered) },
+	}, {
+		id: IDServiceLevel, name: "Service level", unit: UnitRatio, dir: HigherIsBetter, family: FamilyInternal, sample: sampleContacts,
+		description: "Share of offered contacts answered within the threshold; short abandons are left out of the denominator.",
+		formula:     serviceLevelFormula,
+		inputs:      []string{"answered_within", "offered", "short_abandons"},
+		compute: func(c Counts, cfg Config) Value {
+			return share(c.AnsweredWithin, c.Offered-shortAbandons(c, cfg))
+		},
+	}, {
+		id: IDAbandonRate, name: "Abandon rate", unit: UnitRatio, dir: LowerIsBetter, family: FamilyInternal, sample: sampleContacts,
+		description: "Share of offered contacts that hung up in the queue, short abandons left out.",
+		formula:     abandonFormula,
+		inputs:      []string{"abandoned", "offered", "short_abandons"},
+		compute: func(c Counts, cfg Config) Value {
+			short := shortAbandons(c, cfg)
+			return share(max(c.Abandoned-short, 0), c.Offered-short)
+		},
+	}, {
+		id: IDTransferRate, name: "Transfer rate", unit: UnitRatio, dir: LowerIsBetter, family: FamilyInternal, sample: sampleContacts,
+		description: "Share of handled legs the agent transferred.",
+		formula:     fixed("transferred legs / handled legs"),
+		inputs:      []string{"transferred", "handled"},
+		compute:     func(c Counts, _ Config) Value { return share(c.Transferred, c.Handled) },
+	}, {
+		id: IDHoldRate, name: "Hold rate", unit: UnitRatio, dir: LowerIsBetter, family: FamilyInternal, sample: sampleContacts,
+		description: "Share of handled legs with the customer put on hold at least once.",
+		formula:     fixed("handled legs with hold > 0 / handled legs"),
+		inputs:      []string{"held", "handled"},
+		compute:     func(c Counts, _ Config) Value { return share(c.Held, c.Handled) },
+	}, {
+		id: IDFCRRate, name: "First contact resolution", unit: UnitRatio, dir: HigherIsBetter, family: FamilyInternal, sample: sampleContacts,
+		description: "Share of handled contacts that did not bring the customer back.",
+		formula:     fcrFormula,
+		inputs:      []string{"fcr_resolved", "fcr_known"},
+		compute:     func(c Counts, _ Config) Value { return share(c.FCRResolved, c.FCRKnown) },
+	}, {
+		id: IDOccupancy, name: "Occupancy", unit: UnitRatio, dir: HigherIsBetter, family: FamilyInternal, sample: sampleSeconds,
+		description: "Share of productive logged-in time spent on contacts and after-call work.",
+		formula:     fixed("time on contacts and after-call work / time available, on contact or in after-call work"),
+		inputs:      []string{"occupied_s", "available_s"},
+		compute:     func(c Counts, _ Config) Value { return occupancy(c.OccupiedS, c.AvailableS) },
+	}, {
+		id: IDAdherence, name: "Schedule adherence", unit: UnitRatio, dir: HigherIsBetter, family: FamilyInternal, sample: sampleSeconds,
+		description: "Share of scheduled time spent in the scheduled activity.",
+		formula:     fixed("scheduled time spent in the scheduled activity / scheduled time"),
+		inputs:      []string{"adherent_s", "scheduled_s"},
+		compute:     func(c Counts, _ Config) Value { return ratio(c.AdherentS, c.ScheduledS) },
+	}, {
+		id: IDNPS, name: "Net promoter score", unit: UnitNPS, dir: HigherIsBetter, family: FamilyExternal, sample: sampleSurveys,
+		description: "Promoters (9-10) minus detractors (0-6), in points of -100..100.",
+		formula:     fixed("100 * promoters (9-10) / NPS answers - 100 * detractors (0-6) / NPS answers"),
+		inputs:      []string{"promoters", "detractors", "nps_n"},
+		compute:     func(c Counts, _ Config) Value { return nps(c.Promoters, c.Detractors, c.NPSN) },
+	}, {
+		id: IDCSAT, name: "Customer satisfaction", unit: UnitRatio, dir: HigherIsBetter, family: FamilyExternal, sample: sampleSurveys,
+		description: "Share of CSAT answers that are 4 or 5 on the 1-5 scale.",
+		formula:     fixed("CSAT answers 4 or 5 / CSAT answers"),
+		inputs:      []string{"csat_satisfied", "csat_n"},
+		compute:     func(c Counts, _ Config) Value { return share(c.CSATSatisfied, c.CSATN) },
+	}, {
+		id: IDCES, name: "Customer effort score", unit: UnitScore17, dir: HigherIsBetter, family: FamilyExternal, sample: sampleSurveys,
+		description: "Mean effort answer on the 1-7 scale, 7 = very easy.",
+		formula:     fixed("sum(effort answers, 1-7) / effort answers"),
+		// ces_sum_sq is optional: 0 means the rollup does not hold it, and
+		// ces then has no interval.
+		inputs:  []string{"ces_sum", "ces_sum_sq", "ces_n"},
+		compute: func(c Counts, _ Config) Value { return ces(c.CESSum, c.CESSumSq, c.CESN) },
+	}, {
+		id: IDSurveyRate, name: "Survey rate", unit: UnitRatio, dir: HigherIsBetter, family: FamilyVolume, sample: sampleContacts,
+		description: "Share of handled contacts with a linked survey response: how much of the work customers rated.",
+		formula:     fixed("surveys linked to handled contacts / handled contacts"),
+		inputs:      []string{"surveys_linked", "handled_contacts"},
+		compute:     func(c Counts, _ Config) Value { return share(c.SurveysLinked, c.HandledContacts) },
+	}}
+}
+
+// Compute derives every catalog metric from c, each with its entry's
+// compute. cfg matters only for short_abandon_s = 0, where any
+// ShortAbandons in c are ignored.
+func Compute(c Counts, cfg Config) map[string]Value {
+	d := defs()
+	out := make(map[string]Value, len(d))
+	for _, m := range d {
+		out[m.id] = m.compute(c, cfg)
 	}
+	return out
+}
+
+// shortAbandons are the abandons left out of the queue metrics: none when
+// short_abandon_s is 0.
+func shortAbandons(c Counts, cfg Config) int64 {
+	if cfg.ShortAbandonS == 0 {
+		return 0
+	}
+	return c.ShortAbandons
+}
+
+// NoOccupancyReason explains a null occupancy.
+const NoOccupancyReason = "not available: no agent time in available, on-contact or after-call-work states (queue_log logs only logins and pauses)"
+
+// occupancy is occupied over staffed time; without staffed time it is not
+// available, not 0.
+func occupancy(occupied, available int64) Value {
+	v := ratio(occupied, available)
+	if v.Value == nil {
+		v.Reason = NoOccupancyReason
+	}
+	return v
+}
+
+// nps is 100*(promoters-detractors)/n with the adjusted-Wald interval.
+func nps(promoters, detractors, n int64) Value {
+	if n <= 0 {
+		return Value{}
+	}
+	v := 100 * float64(promoters-detractors) / float64(n)
+	lo, hi := NPSInterval(promoters, detractors, n, Z95)
+	return Value{Value: &v, N: n, Low: &lo, High: &hi}
+}
+
+// ces is the mean effort score; with a sum of squares it carries a
+// Student t interval, mean ± t(0.975, n-1)·s/sqrt(n), clamped to 1..7.
+func ces(sum, sumSq, n int64) Value {
+	v := mean(sum, n)
+	if v.Value == nil || n < 2 || sumSq <= 0 {
+		return v
+	}
+	nf := float64(n)
+	variance := (float64(sumSq) - float64(sum)*float64(sum)/nf) / (nf - 1)
+	if variance < 0 { // a sum of squares that does not fit the sum: no interval
+		return v
+	}
+	half := tQuantile975(n-1) * math.Sqrt(variance/nf)
+	lo, hi := clamp(*v.Value-half, 1, 7), clamp(*v.Value+half, 1, 7)
+	v.Low, v.High = &lo, &hi
+	return v
 }
 
 func serviceLevelFormula(c Config) string {

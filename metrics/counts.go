@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -20,26 +21,12 @@ import (
 // the agent's own legs: a leg is that agent's contact, so HandledContacts
 // equals Handled.
 //
-// What each metric reads (Compute):
-//
-//	offered        Offered
-//	handled        HandledContacts
-//	aht_s          HandleS / Handled
-//	asa_s          WaitAnsweredS / Answered
-//	service_level  AnsweredWithin / (Offered - ShortAbandons)
-//	abandon_rate   (Abandoned - ShortAbandons) / (Offered - ShortAbandons)
-//	transfer_rate  Transferred / Handled
-//	hold_rate      Held / Handled
-//	fcr_rate       FCRResolved / FCRKnown
-//	occupancy      OccupiedS / AvailableS
-//	adherence      AdherentS / ScheduledS
-//	nps            100 * (Promoters - Detractors) / NPSN
-//	csat           CSATSatisfied / CSATN
-//	ces            CESSum / CESN (interval from CESSumSq when filled)
-//	survey_rate    SurveysLinked / HandledContacts
-//
-// Legs, TalkS, HoldS and AcwS are read by no metric directly (HandleS is
-// their sum); coaching reads HoldS for the mean hold.
+// The JSON names of the fields (CountsFieldNames) are the names everything
+// else uses: a catalog entry lists the fields it reads by these names
+// (catalog.go), the count queries name their output columns after them
+// (internal/chstore/queries/counts_*.sql) and facts_daily has one column
+// of each name. Every field is read by some metric, or listed in
+// internalCounts.
 type Counts struct {
 	// Contacts, once per contact above agent level.
 	Offered        int64 `json:"offered"`         // inbound contacts that entered a queue
@@ -87,8 +74,14 @@ type Counts struct {
 	CESSumSq int64 `json:"ces_sum_sq"`
 }
 
+// internalCounts are the Counts fields no catalog metric reads: Legs, and
+// TalkS, HoldS and AcwS, whose sum is HandleS (coaching reads HoldS for
+// the mean hold). They are stored like the others.
+var internalCounts = []string{"legs", "talk_s", "hold_s", "acw_s"}
+
 // fields lists pointers to every field, in declaration order, so Add and
-// without cannot forget one (a test checks the list is complete).
+// without cannot forget one (a test checks the list is complete and in
+// order).
 func (c *Counts) fields() []*int64 {
 	return []*int64{&c.Offered, &c.Answered, &c.Abandoned, &c.WaitAnsweredS, &c.AnsweredWithin,
 		&c.ShortAbandons, &c.HandledContacts, &c.Legs, &c.Handled, &c.HandleS, &c.TalkS, &c.HoldS,
@@ -97,20 +90,42 @@ func (c *Counts) fields() []*int64 {
 		&c.CSATN, &c.CSATSatisfied, &c.CESN, &c.CESSum, &c.CESSumSq}
 }
 
-// Fields lists pointers to every field of c, in declaration order, for
-// code that stores Counts column by column (the daily facts table has one
-// column per field, named by CountsFieldNames).
+// Fields lists pointers to every field of c, in declaration order: the
+// order of CountsFieldNames, which names them.
 func (c *Counts) Fields() []*int64 { return c.fields() }
 
-// CountsFieldNames are the JSON names of the Counts fields, in the order
-// of Fields.
-func CountsFieldNames() []string {
+// countsNames are CountsFieldNames, computed once; countsIndex maps each
+// to its place in Fields.
+var countsNames, countsIndex = func() ([]string, map[string]int) {
 	t := reflect.TypeFor[Counts]()
-	out := make([]string, t.NumField())
-	for i := range out {
-		out[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	names := make([]string, t.NumField())
+	index := make(map[string]int, len(names))
+	for i := range names {
+		names[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		index[names[i]] = i
 	}
-	return out
+	return names, index
+}()
+
+// CountsFieldNames are the names of the Counts fields (their JSON names),
+// in the order of Fields.
+func CountsFieldNames() []string { return slices.Clone(countsNames) }
+
+// CountsFieldIndex is the place in Fields of the field named name (a
+// CountsFieldNames name); ok is false when no field has that name.
+func CountsFieldIndex(name string) (i int, ok bool) {
+	i, ok = countsIndex[name]
+	return i, ok
+}
+
+// Field returns a pointer to c's field named name (a CountsFieldNames
+// name); ok is false when no field has that name.
+func (c *Counts) Field(name string) (p *int64, ok bool) {
+	i, ok := countsIndex[name]
+	if !ok {
+		return nil, false
+	}
+	return c.fields()[i], true
 }
 
 // Add adds o field by field.

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -25,14 +26,23 @@ const Unmapped = "(unmapped queues)"
 // when no queue map is loaded.
 const NoQueueMapReason = "not available: no queue map (load one with `servicecard ingest --kind queues` or the config's queues: section); without it contacts that reached no agent have no team"
 
-// QueueMetric says whether a metric reads the queue fields of Counts
+// queueFields are the queue fields of Counts (QueueFields): at team and
+// site level they come from the queues the team or site owns.
+var queueFields = []string{"offered", "answered", "abandoned", "wait_answered_s", "answered_within", "short_abandons"}
+
+// QueueMetric says whether a metric reads a queue field of Counts
 // (Offered, Answered, Abandoned, WaitAnsweredS, AnsweredWithin,
-// ShortAbandons): offered, asa_s, service_level and abandon_rate. At team
-// and site level these come from the queues the team or site owns.
+// ShortAbandons) among its catalog inputs: offered, asa_s, service_level
+// and abandon_rate.
 func QueueMetric(id string) bool {
-	switch id {
-	case IDOffered, IDASA, IDServiceLevel, IDAbandonRate:
-		return true
+	d, ok := lookup(id)
+	if !ok {
+		return false
+	}
+	for _, in := range d.inputs {
+		if slices.Contains(queueFields, in) {
+			return true
+		}
 	}
 	return false
 }

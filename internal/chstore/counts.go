@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/servicecard/servicecard/metrics"
 )
@@ -108,23 +109,52 @@ type fact struct {
 	c                        metrics.Counts
 }
 
-// countParts are the count queries: each reads one family of inputs.
-var countParts = []struct {
-	file string
-	scan func(c *metrics.Counts) []any
-}{
-	{"counts_contacts.sql", func(c *metrics.Counts) []any {
-		return []any{&c.Offered, &c.Answered, &c.Abandoned, &c.WaitAnsweredS, &c.AnsweredWithin,
-			&c.ShortAbandons, &c.HandledContacts, &c.Legs, &c.Handled, &c.HandleS, &c.TalkS, &c.HoldS,
-			&c.AcwS, &c.Transferred, &c.Held, &c.FCRKnown, &c.FCRResolved}
-	}},
-	{"counts_surveys.sql", func(c *metrics.Counts) []any {
-		return []any{&c.SurveysLinked, &c.NPSN, &c.Promoters, &c.Detractors, &c.CSATN, &c.CSATSatisfied,
-			&c.CESN, &c.CESSum, &c.CESSumSq}
-	}},
-	{"counts_occupancy.sql", func(c *metrics.Counts) []any { return []any{&c.OccupiedS, &c.AvailableS} }},
-	{"counts_adherence.sql", func(c *metrics.Counts) []any { return []any{&c.ScheduledS, &c.AdherentS} }},
-	{"counts_fcr.sql", func(c *metrics.Counts) []any { return []any{&c.FCRKnown, &c.FCRResolved} }},
+// countParts are the count queries, each reading one family of inputs.
+// Each returns the dimensions (countDims), then sums named after the
+// metrics.Counts fields they fill; scanning goes by those names.
+var countParts = []struct{ file string }{
+	{"counts_contacts.sql"},
+	{"counts_surveys.sql"},
+	{"counts_occupancy.sql"},
+	{"counts_adherence.sql"},
+	{"counts_fcr.sql"},
+}
+
+// countDims are the leading columns of every count query.
+var countDims = []string{"day", "queue_of", "team_of", "site_of", "agent_of"}
+
+// countSums checks the columns of a count query, countDims then
+// metrics.Counts field names, and returns the place in Counts.Fields of
+// each sum.
+func countSums(cols []string) ([]int, error) {
+	if len(cols) < len(countDims) || !slices.Equal(cols[:len(countDims)], countDims) {
+		return nil, fmt.Errorf("columns %v do not start with %v", cols, countDims)
+	}
+	sums := cols[len(countDims):]
+	out := make([]int, len(sums))
+	for i, name := range sums {
+		j, ok := metrics.CountsFieldIndex(name)
+		if !ok {
+			return nil, fmt.Errorf("column %q is no metrics.Counts field", name)
+		}
+		if slices.Contains(sums[:i], name) {
+			return nil, fmt.Errorf("column %q repeated", name)
+		}
+		out[i] = j
+	}
+	return out, nil
+}
+
+// scanFact scans one row of a count query into f; sums are the places in
+// Counts.Fields of its sums (countSums).
+func scanFact(rows driver.Rows, f *fact, day *time.Time, sums []int) error {
+	fields := f.c.Fields()
+	dest := make([]any, 0, len(countDims)+len(sums))
+	dest = append(dest, day, &f.queue, &f.team, &f.site, &f.agent)
+	for _, i := range sums {
+		dest = append(dest, fields[i])
+	}
+	return rows.Scan(dest...)
 }
 
 // partRank is the place of a count query in countParts.
@@ -295,6 +325,47 @@ func (s *Store) liveFacts(ctx context.Context, q CountsQuery) (Facts, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
+	repeatFCR := q.FCRMode == metrics.FCRRepeat
+	var out Facts
+	for _, p := range countParts {
+		if p.file == "counts_fcr.sql" && !repeatFCR {
+			continue
+		}
+		rows, sums, err := s.queryCounts(ctx, q, p.file)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			f := fact{part: p.file}
+			var day time.Time
+			if err := scanFact(rows, &f, &day, sums); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("chstore: %s: %w", p.file, err)
+			}
+			f.day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)
+			if p.file == "counts_contacts.sql" && repeatFCR {
+				// The rollup's resolved flags are the flag mode's input.
+				f.c.FCRKnown, f.c.FCRResolved = 0, 0
+			}
+			out = append(out, f)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("chstore: %s: %w", p.file, err)
+		}
+	}
+	return out, nil
+}
+
+// queryCounts runs the count query file over the raw tables for q's range
+// and teams, and returns its rows with the places in Counts.Fields of its
+// sums (countSums). The caller closes the rows.
+func (s *Store) queryCounts(ctx context.Context, q CountsQuery, file string) (driver.Rows, []int, error) {
+	loc := q.Location
+	if loc == nil {
+		loc = time.UTC
+	}
 	v := countsView{
 		Teams:         len(q.Teams) > 0,
 		ServiceLevelS: q.ServiceLevelS,
@@ -314,41 +385,20 @@ func (s *Store) liveFacts(ctx context.Context, q CountsQuery) (Facts, error) {
 		clickhouse.Named("channels", q.Channels),
 		clickhouse.Named("placeholders", q.placeholders()),
 	}
-	repeatFCR := q.FCRMode == metrics.FCRRepeat
-	var out Facts
-	for _, p := range countParts {
-		if p.file == "counts_fcr.sql" && !repeatFCR {
-			continue
-		}
-		var b bytes.Buffer
-		if err := countsTmpl.ExecuteTemplate(&b, p.file, v); err != nil {
-			return nil, fmt.Errorf("chstore: %s: %w", p.file, err)
-		}
-		rows, err := s.conn.Query(ctx, b.String(), args...)
-		if err != nil {
-			return nil, fmt.Errorf("chstore: %s: %w", p.file, err)
-		}
-		for rows.Next() {
-			f := fact{part: p.file}
-			var day time.Time
-			if err := rows.Scan(append([]any{&day, &f.queue, &f.team, &f.site, &f.agent}, p.scan(&f.c)...)...); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("chstore: %s: %w", p.file, err)
-			}
-			f.day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)
-			if p.file == "counts_contacts.sql" && repeatFCR {
-				// The rollup's resolved flags are the flag mode's input.
-				f.c.FCRKnown, f.c.FCRResolved = 0, 0
-			}
-			out = append(out, f)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("chstore: %s: %w", p.file, err)
-		}
+	var b bytes.Buffer
+	if err := countsTmpl.ExecuteTemplate(&b, file, v); err != nil {
+		return nil, nil, fmt.Errorf("chstore: %s: %w", file, err)
 	}
-	return out, nil
+	rows, err := s.conn.Query(ctx, b.String(), args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("chstore: %s: %w", file, err)
+	}
+	sums, err := countSums(rows.Columns())
+	if err != nil {
+		rows.Close()
+		return nil, nil, fmt.Errorf("chstore: %s: %w", file, err)
+	}
+	return rows, sums, nil
 }
 
 type groupKey struct {

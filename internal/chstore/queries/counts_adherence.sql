@@ -6,14 +6,16 @@
 -- of the same name (break, training...). States and schedules are joined
 -- per agent and UTC day, which keeps the join small; an interval that
 -- crosses midnight UTC is matched on its start day only.
+-- The sums are named after the metrics.Counts fields they fill (counts.go
+-- scans them by name).
 SELECT
     period AS day,
     '' AS queue_of,
     team AS team_of,
     site AS site_of,
     agent_id AS agent_of,
-    toInt64(sum(scheduled)),
-    toInt64(sum(adherent))
+    toInt64(sum(scheduled)) AS scheduled_s,
+    toInt64(sum(adherent)) AS adherent_s
 FROM
 (
     SELECT

@@ -6,36 +6,39 @@
 -- id); per-leg sums count every leg. The thresholds are whitelisted
 -- integers (counts.go). Queue metrics (offered .. short abandons) cover
 -- the real-time channels of service_level.channels only; handling counts
--- every channel. Names differ from the columns on purpose (ClickHouse
--- 18.16 substitutes an alias for a same-named column).
+-- every channel. The sums are named after the metrics.Counts fields they
+-- fill (counts.go scans them by name); inner names differ from those on
+-- purpose (ClickHouse 18.16 substitutes an alias for a same-named column).
 SELECT
     toDate(started_at, @tz) AS day,
     queue AS queue_of,
     team AS team_of,
     site AS site_of,
     agent_id AS agent_of,
-    toInt64(sumIf(sign, c_queued)),
-    toInt64(sumIf(sign, c_queued AND c_answered)),
-    toInt64(sumIf(sign, c_queued AND abandoned = 1)),
-    toInt64(sumIf(sign * toInt64(wait_s), c_queued AND c_answered)),
-    toInt64(sumIf(sign, c_queued AND c_answered AND wait_s <= {{.ServiceLevelS}})),
-    {{if .ShortAbandonS}}toInt64(sumIf(sign, c_queued AND abandoned = 1 AND wait_s < {{.ShortAbandonS}})){{else}}toInt64(0){{end}},
-    toInt64(sumIf(sign, c_first AND c_answered)),
-    toInt64(sum(sign)),
-    toInt64(sumIf(sign, c_answered)),
-    toInt64(sumIf(sign * toInt64(talk_s + hold_s + acw_s), c_answered)),
-    toInt64(sumIf(sign * toInt64(talk_s), c_answered)),
-    toInt64(sumIf(sign * toInt64(hold_s), c_answered)),
-    toInt64(sumIf(sign * toInt64(acw_s), c_answered)),
-    toInt64(sumIf(sign, transferred = 1)),
-    toInt64(sumIf(sign, c_answered AND hold_s > 0)),
-    toInt64(sumIf(sign, isNotNull(resolved))),
-    toInt64(sumIf(sign, ifNull(resolved, 0) = 1))
+    toInt64(sumIf(sign, c_queued)) AS offered,
+    toInt64(sumIf(sign, c_queued AND c_answered)) AS answered,
+    toInt64(sumIf(sign, c_queued AND c_abandoned)) AS abandoned,
+    toInt64(sumIf(sign * toInt64(wait_s), c_queued AND c_answered)) AS wait_answered_s,
+    toInt64(sumIf(sign, c_queued AND c_answered AND wait_s <= {{.ServiceLevelS}})) AS answered_within,
+    {{if .ShortAbandonS}}toInt64(sumIf(sign, c_queued AND c_abandoned AND wait_s < {{.ShortAbandonS}})){{else}}toInt64(0){{end}} AS short_abandons,
+    toInt64(sumIf(sign, c_first AND c_answered)) AS handled_contacts,
+    toInt64(sum(sign)) AS legs,
+    toInt64(sumIf(sign, c_answered)) AS handled,
+    toInt64(sumIf(sign * toInt64(c_talk_s + c_hold_s + c_acw_s), c_answered)) AS handle_s,
+    toInt64(sumIf(sign * toInt64(c_talk_s), c_answered)) AS talk_s,
+    toInt64(sumIf(sign * toInt64(c_hold_s), c_answered)) AS hold_s,
+    toInt64(sumIf(sign * toInt64(c_acw_s), c_answered)) AS acw_s,
+    toInt64(sumIf(sign, c_transferred)) AS transferred,
+    toInt64(sumIf(sign, c_answered AND c_hold_s > 0)) AS held,
+    toInt64(sumIf(sign, isNotNull(resolved))) AS fcr_known,
+    toInt64(sumIf(sign, ifNull(resolved, 0) = 1)) AS fcr_resolved
 FROM
 (
     SELECT
-        started_at, queue, team, site, agent_id, sign, abandoned, wait_s, talk_s, hold_s, acw_s,
-        transferred, resolved,
+        started_at, queue, team, site, agent_id, sign, wait_s, resolved,
+        talk_s AS c_talk_s, hold_s AS c_hold_s, acw_s AS c_acw_s,
+        abandoned = 1 AS c_abandoned,
+        transferred = 1 AS c_transferred,
         isNotNull(answered_at) AS c_answered,
         (initial_contact_id = '' OR initial_contact_id = contact_id) AS c_first,
         (initial_contact_id = '' OR initial_contact_id = contact_id) AND direction = 'inbound'
@@ -43,5 +46,5 @@ FROM
     FROM contacts
     WHERE started_at >= @from AND started_at < @to
       {{if .Teams}}AND has(@teams, team){{end}}
-) AS legs
+) AS leg_rows
 GROUP BY day, queue_of, team_of, site_of, agent_of

@@ -13,14 +13,16 @@
 -- do not repeat each other. Placeholder customer ids (@placeholders, lower
 -- case, trimmed: empty, anonymous, unknown, 0 and the configured ones) are
 -- not customers: their contacts are left out, like those without an id.
+-- The sums are named after the metrics.Counts fields they fill (counts.go
+-- scans them by name).
 SELECT
     toDate(c_start, @tz) AS day,
     queue AS queue_of,
     team AS team_of,
     site AS site_of,
     agent_id AS agent_of,
-    toInt64(count()),
-    toInt64(sum(c_resolved))
+    toInt64(count()) AS fcr_known,
+    toInt64(sum(c_resolved)) AS fcr_resolved
 FROM
 (
     SELECT

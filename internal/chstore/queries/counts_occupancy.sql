@@ -5,14 +5,16 @@
 -- available (null), and their logged-in time does not dilute the
 -- occupancy of agents whose states say when they were on contacts.
 -- Agents get their team and site from the roster (latest entry).
+-- The sums are named after the metrics.Counts fields they fill (counts.go
+-- scans them by name).
 SELECT
     period AS day,
     '' AS queue_of,
     team AS team_of,
     site AS site_of,
     agent_id AS agent_of,
-    toInt64(sum(occupied)),
-    toInt64(sum(staffed))
+    toInt64(sum(occupied)) AS occupied_s,
+    toInt64(sum(staffed)) AS available_s
 FROM
 (
     SELECT
