@@ -298,18 +298,36 @@ func (s *Store) MarkAllDirty(ctx context.Context) error {
 // running refresh their own days). It returns the days refreshed. One
 // refresh runs at a time per store.
 func (s *Store) RefreshFacts(ctx context.Context, minAge time.Duration) ([]time.Time, error) {
+	days, _, err := s.refreshFacts(ctx, minAge, 0)
+	return days, err
+}
+
+// loadRefreshDays is the most stale days a load refreshes itself when it
+// closes: a quarter and then some, so daily and weekly loads (and the
+// demo's) are in the answers when they return, while a backfill of a
+// year hands its days to serve's background refresh instead of doubling
+// its own time.
+const loadRefreshDays = 100
+
+// refreshFacts is RefreshFacts; with most > 0 it refreshes nothing when
+// more than most days are stale, and says so (skipped).
+func (s *Store) refreshFacts(ctx context.Context, minAge time.Duration, most int) (_ []time.Time, skipped int, _ error) {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
 	q := s.factsQuery()
 	config := q.fingerprint()
 	m, err := s.readMarks(ctx, config, 0, lastDay)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	days := m.stale(q, uint64(time.Now().Add(-minAge).UnixNano()))
+	if most > 0 && len(days) > most {
+		return nil, len(days), nil
+	}
+	start := time.Now()
 	for _, r := range runs(days, refreshSpanDays) {
 		if err := s.refreshSpan(ctx, q, config, r[0], r[1]); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	out := make([]time.Time, len(days))
@@ -317,9 +335,10 @@ func (s *Store) RefreshFacts(ctx context.Context, minAge time.Duration) ([]time.
 		out[i] = d.midnight(q.Location)
 	}
 	if len(days) > 0 {
-		s.log.Debug("facts refreshed", "days", len(days), "first", days[0], "last", days[len(days)-1])
+		s.log.Debug("facts refreshed", "days", len(days), "first", days[0], "last", days[len(days)-1],
+			"took", time.Since(start).Round(time.Millisecond))
 	}
-	return out, nil
+	return out, 0, nil
 }
 
 // refreshSpan writes a new generation of the business dates first..last.

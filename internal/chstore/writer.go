@@ -501,12 +501,19 @@ func (w *Writer) Close(ctx context.Context, s *ingest.Summary) error {
 		return errors.Join(err, berr)
 	}
 	if err == nil && w.ok > 0 {
-		// The batch's rows reach the facts before Close returns. A failed
-		// refresh loses nothing: the days stay marked dirty and the next
-		// refresh (any load's, or serve's) computes them.
-		if _, rerr := w.st.RefreshFacts(ctx, 0); rerr != nil {
+		// The batch's rows reach the facts before Close returns, unless
+		// it left more than loadRefreshDays days stale (a backfill: serve
+		// refreshes them in the background). A failed refresh loses
+		// nothing: the days stay marked dirty and the next refresh (any
+		// load's, or serve's) computes them.
+		_, skipped, rerr := w.st.refreshFacts(ctx, 0, loadRefreshDays)
+		switch {
+		case rerr != nil:
 			w.st.log.Warn("facts refresh after load failed; serve or the next load repairs it",
 				"batch", w.batch.ID, "err", rerr)
+		case skipped > 0:
+			w.st.log.Info("facts of the load's days left to serve's refresh (or servicecard facts refresh)",
+				"batch", w.batch.ID, "stale_days", skipped)
 		}
 	}
 	return err
