@@ -204,6 +204,7 @@ type recordCols[R any] struct {
 	booked, updatedAt *timeCol[R]
 	metaCols
 	enc  encoder
+	row  R     // the record push is at
 	dest []any // a lookup's scan destinations
 }
 
@@ -256,9 +257,12 @@ func (c *recordCols[R]) keyBytes(i int) (source, id []byte) {
 
 // push appends r without its meta and returns the bytes of its text.
 func (c *recordCols[R]) push(r *R) int {
+	// The columns read a copy kept in c: a pointer passed to them escapes,
+	// and a writer's record would be allocated on the heap row by row.
+	c.row = *r
 	text := 0
 	for _, b := range c.bufs {
-		text += b.push(r)
+		text += b.push(&c.row)
 	}
 	c.n++
 	return text
