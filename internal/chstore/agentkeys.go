@@ -171,8 +171,8 @@ func (b *buffers) agentIDs() map[string]struct{} {
 		}
 	}
 	for i := range b.contacts {
-		note(&b.contacts[i].text[ccAgentID])
-		note(&b.surveys[i].agentID)
+		note(b.contacts[i].text("agent_id"))
+		note(b.surveys[i].text("agent_id"))
 	}
 	for _, x := range b.agents {
 		ids[x.AgentID] = struct{}{}

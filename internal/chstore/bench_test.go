@@ -170,3 +170,23 @@ func BenchmarkIngestCSV(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)/total.Seconds(), "rows/s")
 }
+
+// BenchmarkBufferContacts measures what the writer does per contact in
+// the emitter's goroutine: append it to a lane buffer (records.go), and
+// encode the buffer into an insert's columns.
+func BenchmarkBufferContacts(b *testing.B) {
+	cs := benchContacts(100_000)
+	cols := contactTable.newCols()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		cols.reset()
+		for j := range cs {
+			if cols.full() {
+				cols.reserve(max(1024, 2*cols.rows()))
+			}
+			cols.push(&cs[j])
+		}
+	}
+	b.ReportMetric(float64(len(cs))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}

@@ -48,6 +48,11 @@
 //
 // Roster, agent states and schedules are ReplacingMergeTree tables keyed
 // by their natural keys; read them with FINAL.
+//
+// Each record type the writer stores is described once, by its column
+// table in records.go: the insert column list, the writer's buffers, the
+// lookup of stored rows and the contacts and surveys exports all follow
+// it.
 package chstore
 
 import (

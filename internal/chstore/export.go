@@ -2,10 +2,12 @@ package chstore
 
 import (
 	"context"
-	_ "embed"
+	"embed"
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
+	"text/template"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -16,47 +18,56 @@ import (
 // ErrUnknownTable says a table is not exportable.
 var ErrUnknownTable = errors.New("chstore: unknown export table")
 
-// The export queries, one per table (queries/export_*.sql).
-var (
-	//go:embed queries/export_contacts.sql
-	exportContactsSQL string
-	//go:embed queries/export_surveys.sql
-	exportSurveysSQL string
-	//go:embed queries/export_scorecards.sql
-	exportScorecardsSQL string
-)
+// The export queries, one per table (queries/export_*.sql): templates
+// that take the columns to select.
+//
+//go:embed queries/export_*.sql
+var exportFS embed.FS
 
-// exports are the exportable tables: the current rows (FINAL, sign = 1)
-// whose time column lies in [from, to). Column names are the table's
-// own ids, so exports, SQL and the API agree.
-var exports = map[string]struct {
+var exportTmpl = template.Must(template.ParseFS(exportFS, "queries/export_*.sql"))
+
+// export is one exportable table: the current rows (FINAL, sign = 1)
+// whose time column lies in [from, to). Column names are the table's own
+// ids, so exports, SQL and the API agree.
+type export struct {
 	cols []domain.Column
 	sql  string
 	// sliced: read one calendar month (UTC, one partition) per query, in
 	// time order, so FINAL and the sort hold one partition at a time.
 	sliced bool
-}{
-	"contacts": {
-		cols: cols("contact_id:string", "source:string", "channel:string", "direction:string", "queue:string",
-			"team:string", "site:string", "agent_id:string", "customer_id:string", "started_at:time",
-			"answered_at:time", "ended_at:time", "wait_s:int", "talk_s:int", "hold_s:int", "hold_count:int",
-			"acw_s:int", "abandoned:bool", "transferred:bool", "resolved:bool", "disposition:string",
-			"initial_contact_id:string", "source_updated_at:time", "ingested_at:time", "batch_id:string"),
-		sql:    exportContactsSQL,
-		sliced: true,
-	},
-	"surveys": {
-		cols: cols("response_id:string", "source:string", "contact_id:string", "agent_id:string",
-			"responded_at:time", "nps:int", "csat:int", "ces:int", "comment:string", "ingested_at:time", "batch_id:string"),
-		sql:    exportSurveysSQL,
-		sliced: true,
-	},
+}
+
+// exports are the exportable tables.
+var exports = map[string]export{
+	"contacts": recordExport(contactTable),
+	"surveys":  recordExport(surveyTable),
 	"scorecards": {
 		cols: cols("level:string", "key:string", "grain:string", "period_start:date", "score:float",
 			"internal:float", "external:float", "nps:float", "csat:float", "aht_s:float", "service_level:float",
 			"metric_ids:string", "metric_values:string", "config_version:string", "computed_at:time"),
-		sql: exportScorecardsSQL,
+		sql: exportSQL("export_scorecards.sql", nil),
 	},
+}
+
+// recordExport exports the columns of t (records.go), then ingested_at
+// and batch_id, a month at a time.
+func recordExport[R any](t *recordTable[R]) export {
+	cols := t.exportColumns()
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	sql := exportSQL("export_"+t.name+".sql", map[string]string{"Columns": strings.Join(names, ", ")})
+	return export{cols: cols, sql: sql, sliced: true}
+}
+
+// exportSQL executes the export query template name.
+func exportSQL(name string, v any) string {
+	var b strings.Builder
+	if err := exportTmpl.ExecuteTemplate(&b, name, v); err != nil {
+		panic(fmt.Sprintf("chstore: %s: %v", name, err))
+	}
+	return b.String()
 }
 
 // toBool turns ClickHouse 18.16's UInt8 flags (it has no Bool type) into

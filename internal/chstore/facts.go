@@ -647,11 +647,17 @@ func newTouched() *touched {
 	return &touched{days: map[dayNum]bool{}, links: map[string]bool{}}
 }
 
+// bookedRows are rows a flush sends: each is booked to a day, and a
+// contact links the responses of its id and root.
+type bookedRows interface {
+	bookedAt(i int) uint32
+	links(i int) (id, root string, ok bool)
+}
+
 // before marks the days of rows [from, to) where send is set (send nil:
 // all) dirty unless already marked, and notes their links. It runs
 // before those rows are inserted.
-func (t *touched) before(ctx context.Context, s *Store, rows interface{ bookedAt(int) uint32 }, send []bool, from, to int) error {
-	lk, _ := rows.(interface{ links(int) (string, string) })
+func (t *touched) before(ctx context.Context, s *Store, rows bookedRows, send []bool, from, to int) error {
 	var fresh []dayNum
 	t.mu.Lock()
 	for i := from; i < to; i++ {
@@ -663,8 +669,7 @@ func (t *touched) before(ctx context.Context, s *Store, rows interface{ bookedAt
 			t.days[d] = true
 			fresh = append(fresh, d)
 		}
-		if lk != nil {
-			id, root := lk.links(i)
+		if id, root, ok := rows.links(i); ok {
 			t.links[id] = true
 			if root != "" {
 				t.links[root] = true

@@ -316,17 +316,17 @@ func TestDedupe(t *testing.T) {
 		{"same key twice, equal times", []ingest.Contact{sorted[0], sorted[0]}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var in contactCols
+			in := contactTable.newCols()
 			for i := range tt.rows {
 				in.push(&tt.rows[i])
 			}
 			wantWin, wantLosers := ref(tt.rows)
 			var sc laneScratch[ingest.Contact]
 			sc.hash.SetSeed(maphash.MakeSeed())
-			if losers := sc.dedupe(&in); losers != wantLosers || fmt.Sprint(sc.win) != fmt.Sprint(wantWin) {
+			if losers := sc.dedupe(in); losers != wantLosers || fmt.Sprint(sc.win) != fmt.Sprint(wantWin) {
 				t.Fatalf("dedupe: %d losers %v, want %d %v", losers, sc.win, wantLosers, wantWin)
 			}
-			if losers := sc.dedupeByKey(&in); losers != wantLosers || fmt.Sprint(sc.win) != fmt.Sprint(wantWin) {
+			if losers := sc.dedupeByKey(in); losers != wantLosers || fmt.Sprint(sc.win) != fmt.Sprint(wantWin) {
 				t.Fatalf("dedupeByKey: %d losers %v, want %d %v", losers, sc.win, wantLosers, wantWin)
 			}
 		})
@@ -439,23 +439,23 @@ func TestColumnsRoundTrip(t *testing.T) {
 // TestLiveOfSharedHash: live rows are found by the hash of their key;
 // rows of another key that share the hash are left out.
 func TestLiveOfSharedHash(t *testing.T) {
-	var in, stored contactCols
+	in, stored := contactTable.newCols(), contactTable.newCols()
 	a, b := contact("a", "", 0, 1, 1, 0), contact("b", "", 0, 1, 1, 0)
 	in.push(&a)
 	for _, c := range []ingest.Contact{b, a, b} {
 		stored.add(&c, rowMeta{sign: 1})
 	}
-	st := storedRows[ingest.Contact]{rows: &stored}
+	st := storedRows[ingest.Contact]{rows: stored}
 	st.hash.SetSeed(maphash.MakeSeed())
-	h := hashKey[ingest.Contact](&st.hash, &in, 0)
+	h := hashKey[ingest.Contact](&st.hash, in, 0)
 	for _, js := range [][]int32{{1}, {0, 1, 2}} {
 		st.live = map[uint64][]int32{h: js}
-		if got := st.liveOf(&in, 0); fmt.Sprint(got) != "[1]" {
+		if got := st.liveOf(in, 0); fmt.Sprint(got) != "[1]" {
 			t.Fatalf("live rows of a with bucket %v = %v, want [1]", js, got)
 		}
 	}
 	st.live = map[uint64][]int32{h + 1: {1}}
-	if got := st.liveOf(&in, 0); len(got) != 0 {
+	if got := st.liveOf(in, 0); len(got) != 0 {
 		t.Fatalf("live rows of a from another bucket: %v", got)
 	}
 }

@@ -21,28 +21,6 @@ func (w *Writer) QueueOwner(x ingest.QueueOwner) error {
 	})
 }
 
-const insertQueues = "INSERT INTO queues (queue, team, site, valid_from, ingested_at, batch_id, version)"
-
-// writeQueues stores the queue map rows of a flush.
-func (w *Writer) writeQueues(ctx context.Context, xs []ingest.QueueOwner, m rowMeta) error {
-	if len(xs) == 0 {
-		return nil
-	}
-	n := len(xs)
-	queue, team, site := make([]string, n), make([]string, n), make([]string, n)
-	from := make([]time.Time, n)
-	for i, x := range xs {
-		queue[i], team[i], site[i], from[i] = x.Queue, x.Team, x.Site, x.ValidFrom
-	}
-	m.version = w.st.versions(n)
-	err := w.st.insertColumns(ctx, insertQueues, []any{queue, team, site, from,
-		repeat(m.ingestedAt, n), repeat(m.batchID, n), versionsFrom(m.version, n)})
-	if err != nil {
-		return fmt.Errorf("chstore: write queues: %w", err)
-	}
-	return nil
-}
-
 // QueueMap reads the stored queue map (one row per queue and valid_from;
 // a few hundred rows at most).
 func (s *Store) QueueMap(ctx context.Context) (metrics.QueueMap, error) {

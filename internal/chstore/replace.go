@@ -14,6 +14,8 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/ext"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/servicecard/servicecard/ingest"
 )
 
 // This file is the read-before-write of the replacing tables (contacts,
@@ -103,19 +105,18 @@ func (l lanes) of(k rowKey) int {
 	return int(maphash.Comparable(l.seed, k) % uint64(l.n))
 }
 
-// replacing describes one replacing table.
+// replacing is one replacing table and the locks of its lanes.
 type replacing[R any] struct {
-	table   string
-	columns []string // insert order; sign and version last
-	keyCol  string   // the id column of the key
-	locks   []sync.Mutex
-	newCols func() rowCols[R]
-	// scan appends the row a lookup is on to its rows.
-	scan func(driver.Rows, rowCols[R]) error
+	*recordTable[R]
+	locks []sync.Mutex
 }
 
-func (t *replacing[R]) insertSQL() string {
-	return "INSERT INTO " + t.table + " (" + strings.Join(t.columns, ", ") + ")"
+func (s *Store) contactsTable() *replacing[ingest.Contact] {
+	return &replacing[ingest.Contact]{contactTable, s.contactLocks}
+}
+
+func (s *Store) surveysTable() *replacing[ingest.Survey] {
+	return &replacing[ingest.Survey]{surveyTable, s.surveyLocks}
 }
 
 // lookupSQL reads every stored row (cancel rows included) of the keys
@@ -129,8 +130,8 @@ func (t *replacing[R]) lookupSQL(global bool) string {
 		// empty lookup_keys.
 		in = " GLOBAL IN "
 	}
-	return "SELECT " + strings.Join(t.columns, ", ") + " FROM " + t.table +
-		" PREWHERE (source, " + t.keyCol + ")" + in + "(SELECT source, id FROM lookup_keys)"
+	return "SELECT " + strings.Join(t.columnNames(), ", ") + " FROM " + t.name +
+		" PREWHERE (source, " + t.key + ")" + in + "(SELECT source, id FROM lookup_keys)"
 }
 
 // laneScratch is what one lane of a writer reuses from flush to flush.
@@ -257,7 +258,7 @@ func (t *replacing[R]) write(ctx context.Context, s *Store, lane int, in rowCols
 					j++
 				}
 				if err := out.send(ctx, set.rows, i, j); err != nil {
-					return 0, fmt.Errorf("chstore: write %s: %w", t.table, err)
+					return 0, fmt.Errorf("chstore: write %s: %w", t.name, err)
 				}
 				written += j - i
 				i = j
@@ -266,9 +267,9 @@ func (t *replacing[R]) write(ctx context.Context, s *Store, lane int, in rowCols
 		from = to
 	}
 	if err := out.finish(); err != nil {
-		return 0, fmt.Errorf("chstore: write %s: %w", t.table, err)
+		return 0, fmt.Errorf("chstore: write %s: %w", t.name, err)
 	}
-	s.log.Debug("flushed", "table", t.table, "lane", lane, "rows", written, "existing", existing,
+	s.log.Debug("flushed", "table", t.name, "lane", lane, "rows", written, "existing", existing,
 		"duration", time.Since(start))
 	return superseded, nil
 }
@@ -435,27 +436,27 @@ func (t *replacing[R]) lookupKeys(ctx context.Context, s *Store, keys *keyList, 
 	}
 	tbl, err := ext.NewTable("lookup_keys", ext.Column("source", "String"), ext.Column("id", "String"))
 	if err != nil {
-		return fmt.Errorf("chstore: lookup %s: %w", t.table, err)
+		return fmt.Errorf("chstore: lookup %s: %w", t.name, err)
 	}
 	blk := tbl.Block()
 	if _, err := blk.Columns[0].Append(keys.source); err != nil {
-		return fmt.Errorf("chstore: lookup %s: %w", t.table, err)
+		return fmt.Errorf("chstore: lookup %s: %w", t.name, err)
 	}
 	if _, err := blk.Columns[1].Append(keys.id); err != nil {
-		return fmt.Errorf("chstore: lookup %s: %w", t.table, err)
+		return fmt.Errorf("chstore: lookup %s: %w", t.name, err)
 	}
 	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(tbl)), t.lookupSQL(s.cluster != ""))
 	if err != nil {
-		return fmt.Errorf("chstore: lookup %s: %w", t.table, err)
+		return fmt.Errorf("chstore: lookup %s: %w", t.name, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		if err := t.scan(rows, stored.rows); err != nil {
-			return fmt.Errorf("chstore: lookup %s: %w", t.table, err)
+		if err := stored.rows.scan(rows); err != nil {
+			return fmt.Errorf("chstore: lookup %s: %w", t.name, err)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("chstore: lookup %s: %w", t.table, err)
+		return fmt.Errorf("chstore: lookup %s: %w", t.name, err)
 	}
 	n := stored.rows.rows()
 	if n == 0 {
@@ -528,7 +529,7 @@ func (t *replacing[R]) probe(ctx context.Context, s *Store, keys iter.Seq2[[]byt
 	}
 	var q strings.Builder
 	args := make([]any, 0, 3*len(spans))
-	q.WriteString("SELECT 1 FROM " + t.table + " WHERE ")
+	q.WriteString("SELECT 1 FROM " + t.name + " WHERE ")
 	for i, sp := range spans {
 		if len(sp.source) > probeMaxKey || len(sp.lo) > probeMaxKey || len(sp.hi) > probeMaxKey {
 			return true, nil
@@ -536,18 +537,18 @@ func (t *replacing[R]) probe(ctx context.Context, s *Store, keys iter.Seq2[[]byt
 		if i > 0 {
 			q.WriteString(" OR ")
 		}
-		q.WriteString("(source = ? AND " + t.keyCol + " >= ? AND " + t.keyCol + " <= ?)")
+		q.WriteString("(source = ? AND " + t.key + " >= ? AND " + t.key + " <= ?)")
 		args = append(args, string(sp.source), string(sp.lo), string(sp.hi))
 	}
 	q.WriteString(" LIMIT 1")
 	rows, err := s.conn.Query(ctx, q.String(), args...)
 	if err != nil {
-		return false, fmt.Errorf("chstore: probe %s: %w", t.table, err)
+		return false, fmt.Errorf("chstore: probe %s: %w", t.name, err)
 	}
 	defer rows.Close()
 	found := rows.Next()
 	if err := rows.Err(); err != nil {
-		return false, fmt.Errorf("chstore: probe %s: %w", t.table, err)
+		return false, fmt.Errorf("chstore: probe %s: %w", t.name, err)
 	}
 	return found, nil
 }

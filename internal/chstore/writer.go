@@ -48,8 +48,8 @@ type Writer struct {
 
 // buffers hold the rows of one flush; contacts and surveys by lane.
 type buffers struct {
-	contacts  []*contactCols
-	surveys   []*surveyCols
+	contacts  []*recordCols[ingest.Contact]
+	surveys   []*recordCols[ingest.Survey]
 	agents    []ingest.Agent
 	states    []ingest.AgentState
 	schedules []ingest.Schedule
@@ -68,9 +68,9 @@ const (
 )
 
 func newBuffers(lanes int) *buffers {
-	b := &buffers{contacts: make([]*contactCols, lanes), surveys: make([]*surveyCols, lanes)}
+	b := &buffers{contacts: make([]*recordCols[ingest.Contact], lanes), surveys: make([]*recordCols[ingest.Survey], lanes)}
 	for i := range lanes {
-		b.contacts[i], b.surveys[i] = &contactCols{}, &surveyCols{}
+		b.contacts[i], b.surveys[i] = contactTable.newCols(), surveyTable.newCols()
 	}
 	return b
 }
@@ -306,25 +306,16 @@ func (w *Writer) write(ctx context.Context, b *buffers) (superseded int64, err e
 	if err != nil {
 		return superseded, err
 	}
-	if len(b.agents) > 0 {
-		meta.version = w.st.versions(len(b.agents))
-		if err := w.st.insertColumns(ctx, insertAgents, agentValues(b.agents, meta)); err != nil {
-			return superseded, fmt.Errorf("chstore: write agents: %w", err)
-		}
+	if err := writePlain(ctx, w.st, agentTable, b.agents, meta); err != nil {
+		return superseded, err
 	}
-	if len(b.states) > 0 {
-		meta.version = w.st.versions(len(b.states))
-		if err := w.st.insertColumns(ctx, insertStates, stateValues(b.states, meta)); err != nil {
-			return superseded, fmt.Errorf("chstore: write agent_states: %w", err)
-		}
+	if err := writePlain(ctx, w.st, stateTable, b.states, meta); err != nil {
+		return superseded, err
 	}
-	if len(b.schedules) > 0 {
-		meta.version = w.st.versions(len(b.schedules))
-		if err := w.st.insertColumns(ctx, insertSchedules, scheduleValues(b.schedules, meta)); err != nil {
-			return superseded, fmt.Errorf("chstore: write schedules: %w", err)
-		}
+	if err := writePlain(ctx, w.st, scheduleTable, b.schedules, meta); err != nil {
+		return superseded, err
 	}
-	if err := w.writeQueues(ctx, b.queues, meta); err != nil {
+	if err := writePlain(ctx, w.st, queueTable, b.queues, meta); err != nil {
 		return superseded, err
 	}
 	if len(b.rejects) > 0 {
@@ -333,6 +324,19 @@ func (w *Writer) write(ctx context.Context, b *buffers) (superseded int64, err e
 		}
 	}
 	return superseded, acc.after(ctx, w.st)
+}
+
+// writePlain stores the rows xs of a table with plainMeta, with m's
+// ingested_at and batch_id and fresh versions.
+func writePlain[R any](ctx context.Context, s *Store, t *recordTable[R], xs []R, m rowMeta) error {
+	if len(xs) == 0 {
+		return nil
+	}
+	m.version = s.versions(len(xs))
+	if err := s.insertColumns(ctx, t.insertSQL(), t.plainValues(xs, m)); err != nil {
+		return fmt.Errorf("chstore: write %s: %w", t.name, err)
+	}
+	return nil
 }
 
 // timeDays are the UTC days of the buffer's agent states and schedules.
@@ -399,13 +403,10 @@ func (w *Writer) Contact(c ingest.Contact) error {
 			}
 		}
 		cols := b.contacts[w.st.lanes.of(rowKey{c.Source, c.ContactID})]
-		if n := cols.rows(); n == cap(cols.startedAt) {
-			cols.reserve(w.room(n))
+		if cols.full() {
+			cols.reserve(w.room(cols.rows()))
 		}
-		cols.push(&c)
-		b.bytes += contactRowBytes + len(c.Source) + len(c.ContactID) + len(c.Channel) + len(c.Direction) +
-			len(c.Queue) + len(c.Team) + len(c.Site) + len(c.AgentID) + len(c.CustomerID) +
-			len(c.Disposition) + len(c.InitialContactID)
+		b.bytes += contactRowBytes + cols.push(&c)
 		w.ok++
 		return nil
 	})
@@ -429,11 +430,10 @@ func (w *Writer) room(n int) int {
 func (w *Writer) Survey(x ingest.Survey) error {
 	return w.add(func(b *buffers) error {
 		cols := b.surveys[w.st.lanes.of(rowKey{x.Source, x.ResponseID})]
-		if n := cols.rows(); n == cap(cols.respondedAt) {
-			cols.reserve(w.room(n))
+		if cols.full() {
+			cols.reserve(w.room(cols.rows()))
 		}
-		cols.push(&x)
-		b.bytes += surveyRowBytes + len(x.Source) + len(x.ResponseID) + len(x.ContactID) + len(x.AgentID) + len(x.Comment)
+		b.bytes += surveyRowBytes + cols.push(&x)
 		w.ok++
 		return nil
 	})

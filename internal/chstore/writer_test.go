@@ -171,7 +171,7 @@ func TestReplaceSurveys(t *testing.T) {
 func TestReplaceHealsDoubleLive(t *testing.T) {
 	ctx := context.Background()
 	st := newStore(t, Options{})
-	var cols contactCols
+	cols := contactTable.newCols()
 	c := contact("c1", "a1", 0, 10, 100, 10)
 	cols.reset()
 	cols.add(&c, rowMeta{ingestedAt: t0, batchID: "p1", sign: 1, version: 1})
