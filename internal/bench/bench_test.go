@@ -120,7 +120,7 @@ func TestIngestTable(t *testing.T) {
 	if err := h.ingestTable(ctx, dir, 2000, 1, bin); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"clickhouse-client INSERT FORMAT CSVWithNames", "servicecard ingest", "2000"} {
+	for _, want := range []string{"clickhouse-client INSERT FORMAT CSVWithNames", "servicecard ingest", "2000", "then the facts of the loaded days"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

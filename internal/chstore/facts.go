@@ -27,8 +27,10 @@ package chstore
 //     touches but that has no generation yet is computed live.
 //
 // Each load refreshes when its writer closes, so its rows are in every
-// answer as soon as the load returns; serve refreshes whatever is left
-// stale by a process that died (RefreshFacts with a minimum age). A
+// answer as soon as the load returns, unless it left more than
+// loadRefreshDays days stale (a backfill); serve refreshes those, and
+// whatever a process that died left stale (RefreshFacts with a minimum
+// age), within seconds. A
 // generation is numbered by the time its refresh began, before it read
 // anything: a dirty mark written before that time follows an insert that
 // had finished, so the refresh saw its rows; one written later keeps the
@@ -294,24 +296,28 @@ func (s *Store) MarkAllDirty(ctx context.Context) error {
 
 // RefreshFacts recomputes the facts of every business day that is stale
 // under the store's configuration and whose newest dirty mark is at least
-// minAge old (0: every stale day; serve uses a minute, so loads still
-// running refresh their own days). It returns the days refreshed. One
+// minAge old (0: every stale day; serve uses 15 s, so it leaves alone the
+// days a running load is still writing: each flush marks its days). It returns the days refreshed. One
 // refresh runs at a time per store.
 func (s *Store) RefreshFacts(ctx context.Context, minAge time.Duration) ([]time.Time, error) {
-	days, _, err := s.refreshFacts(ctx, minAge, 0)
+	days, _, err := s.refreshFacts(ctx, minAge, 0, nil)
 	return days, err
 }
 
 // loadRefreshDays is the most stale days a load refreshes itself when it
-// closes: a quarter and then some, so daily and weekly loads (and the
-// demo's) are in the answers when they return, while a backfill of a
-// year hands its days to serve's background refresh instead of doubling
-// its own time.
-const loadRefreshDays = 100
+// closes (one refresh step): daily and weekly loads are in the answers
+// when they return, while a backfill of months hands its days to serve's
+// background refresh rather than multiplying its own time (measured: a
+// 2M-row file over 99 days loads in 10 s, and refreshing its days takes
+// 18 s more). Until then those days answer from their previous
+// generation, or live when they have none.
+const loadRefreshDays = refreshSpanDays
 
-// refreshFacts is RefreshFacts; with most > 0 it refreshes nothing when
-// more than most days are stale, and says so (skipped).
-func (s *Store) refreshFacts(ctx context.Context, minAge time.Duration, most int) (_ []time.Time, skipped int, _ error) {
+// refreshFacts is RefreshFacts of the stale business days that the UTC
+// days only touch (nil: every stale day); with most > 0 it refreshes
+// nothing when more than most such days are stale, and says how many
+// (skipped).
+func (s *Store) refreshFacts(ctx context.Context, minAge time.Duration, most int, only []dayNum) (_ []time.Time, skipped int, _ error) {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
 	q := s.factsQuery()
@@ -321,6 +327,16 @@ func (s *Store) refreshFacts(ctx context.Context, minAge time.Duration, most int
 		return nil, 0, err
 	}
 	days := m.stale(q, uint64(time.Now().Add(-minAge).UnixNano()))
+	if only != nil {
+		touched := map[dayNum]bool{}
+		for _, d := range only {
+			first, last := q.touches(d)
+			for b := first; b <= last; b++ {
+				touched[b] = true
+			}
+		}
+		days = slices.DeleteFunc(days, func(d dayNum) bool { return !touched[d] })
+	}
 	if most > 0 && len(days) > most {
 		return nil, len(days), nil
 	}
@@ -697,9 +713,9 @@ func (t *touched) beforeDays(ctx context.Context, s *Store, days []dayNum) error
 // after marks again, once the rows are in, every day the flush touched
 // and the days of the responses its contacts can re-attribute (or every
 // day, for roster rows).
-func (t *touched) after(ctx context.Context, s *Store) error {
+func (t *touched) after(ctx context.Context, s *Store) ([]dayNum, error) {
 	if t.roster {
-		return s.MarkAllDirty(ctx)
+		return nil, s.MarkAllDirty(ctx)
 	}
 	days := make([]dayNum, 0, len(t.days))
 	for d := range t.days {
@@ -713,12 +729,13 @@ func (t *touched) after(ctx context.Context, s *Store) error {
 		slices.Sort(ids)
 		linked, err := s.linkDays(ctx, ids)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		days = append(days, linked...)
 	}
 	slices.Sort(days)
-	return s.markDirty(ctx, slices.Compact(days))
+	days = slices.Compact(days)
+	return days, s.markDirty(ctx, days)
 }
 
 // FactsVersions returns the current generation of every business day

@@ -340,3 +340,61 @@ func waitMutations(t *testing.T, st *Store) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestLoadRefreshesItsOwnDays checks what a load refreshes when it
+// closes: its own days when they are few, even while other days wait
+// for serve; none when it is a backfill of more than loadRefreshDays days
+// (answers stay exact: days without facts are computed live).
+func TestLoadRefreshesItsOwnDays(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, Options{})
+	st.UseConfig(metrics.Default())
+	day := 24 * 60 // at() counts minutes
+	var backfill []ingest.Contact
+	for i := range loadRefreshDays + 9 {
+		backfill = append(backfill, contact(fmt.Sprintf("b%d", i), "a1", i*day, 5, 60, 0))
+	}
+	load(t, st, ingest.Batch{Kind: ingest.KindContacts, Source: "test"}, contacts(backfill...))
+	versions, err := st.FactsVersions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(versions) != 0 {
+		t.Errorf("a backfill of %d days refreshed %d of them itself, want none (serve does)", len(backfill), len(versions))
+	}
+	q := st.factsQuery()
+	q.From, q.To = at(0).Truncate(24*time.Hour), at(len(backfill)*day).Truncate(24*time.Hour).AddDate(0, 0, 1)
+	facts, err := st.Facts(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var legs int64
+	for _, g := range facts.Group(metrics.LevelOrg, "", q.From, time.UTC) {
+		legs += g.Counts.Legs
+	}
+	if legs != int64(len(backfill)) {
+		t.Errorf("before any refresh the org counts %d legs, want %d (computed live)", legs, len(backfill))
+	}
+
+	// A one-day correction while the backfill's days still wait: the
+	// load refreshes its day, and only it.
+	fix := contact("b3", "a1", 3*day, 5, 90, 10)
+	load(t, st, ingest.Batch{Kind: ingest.KindContacts, Source: "test"}, contacts(fix))
+	if versions, err = st.FactsVersions(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Its day and, for repeat-contact FCR, the window days before it.
+	first, last := q.touches(dayOf(fix.StartedAt))
+	if len(versions) != int(last-first+1) || versions[fix.StartedAt.UTC().Truncate(24*time.Hour)] == 0 {
+		t.Errorf("after a one-day correction the days with facts are %v, want %s to %s", versions, first, last)
+	}
+	for d := range versions {
+		if n := dayOf(d); n < first || n > last {
+			t.Errorf("the correction refreshed %s, outside %s to %s", n, first, last)
+		}
+	}
+	if _, err := st.RefreshFacts(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	checkFacts(t, st, "after serve's refresh")
+}

@@ -44,6 +44,33 @@ type Writer struct {
 
 	stop chan struct{}
 	done chan struct{}
+
+	marked markedDays // the UTC days the batch's flushes marked dirty
+}
+
+// markedDays are the UTC days a batch's flushes marked dirty (all: a
+// roster flush marked every day): Close refreshes those.
+type markedDays struct {
+	mu   sync.Mutex
+	days []dayNum
+	all  bool
+}
+
+func (m *markedDays) add(days []dayNum, all bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.days = append(m.days, days...)
+	m.all = m.all || all
+}
+
+// only is the days for refreshFacts: nil when every day was marked.
+func (m *markedDays) only() []dayNum {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.all {
+		return nil
+	}
+	return append([]dayNum{}, m.days...)
 }
 
 // buffers hold the rows of one flush; contacts and surveys by lane.
@@ -323,7 +350,9 @@ func (w *Writer) write(ctx context.Context, b *buffers) (superseded int64, err e
 			return superseded, fmt.Errorf("chstore: write ingest_rejects: %w", err)
 		}
 	}
-	return superseded, acc.after(ctx, w.st)
+	days, err := acc.after(ctx, w.st)
+	w.marked.add(days, acc.roster)
+	return superseded, err
 }
 
 // writePlain stores the rows xs of a table with plainMeta, with m's
@@ -502,11 +531,11 @@ func (w *Writer) Close(ctx context.Context, s *ingest.Summary) error {
 	}
 	if err == nil && w.ok > 0 {
 		// The batch's rows reach the facts before Close returns, unless
-		// it left more than loadRefreshDays days stale (a backfill: serve
-		// refreshes them in the background). A failed refresh loses
+		// more than loadRefreshDays of the days it marked are stale (a
+		// backfill: serve refreshes them in the background). A failed refresh loses
 		// nothing: the days stay marked dirty and the next refresh (any
 		// load's, or serve's) computes them.
-		_, skipped, rerr := w.st.refreshFacts(ctx, 0, loadRefreshDays)
+		_, skipped, rerr := w.st.refreshFacts(ctx, 0, loadRefreshDays, w.marked.only())
 		switch {
 		case rerr != nil:
 			w.st.log.Warn("facts refresh after load failed; serve or the next load repairs it",

@@ -7,15 +7,22 @@ import (
 	"github.com/servicecard/servicecard/metrics"
 )
 
+// refreshMinAge is how long a day's newest dirty mark must be old before
+// serve refreshes it: a running load re-marks the days it is writing at
+// every flush (about one a second), and refreshes them itself at the end
+// when they are few.
+const refreshMinAge = 15 * time.Second
+
 // RunSnapshots keeps the daily facts and the scorecards table (the
 // snapshots Grafana reads) current until ctx ends. At start it snapshots
 // the last lookback. Then, every few seconds and soon after an ingest
 // through the engine, it refreshes the facts a dead process left stale
-// (RefreshFacts with a minute's minimum age: a running load refreshes its
-// own) and re-snapshots only the months whose facts changed since, by any
-// process. Every interval it snapshots the lookback again (a safety net:
-// the facts, not the snapshots, answer the API); every ten minutes it
-// deletes facts generations replaced over an hour ago.
+// or a backfill left to it (RefreshFacts with refreshMinAge: a running
+// load's days wait until it stops writing them) and re-snapshots only the
+// months whose facts changed since, by any process. Every interval it
+// snapshots the lookback again (a safety net: the facts, not the
+// snapshots, answer the API); every ten minutes it deletes facts
+// generations replaced over an hour ago.
 func (e *Engine) RunSnapshots(ctx context.Context, every, lookback time.Duration) error {
 	tick := time.NewTicker(factsPoll)
 	defer tick.Stop()
@@ -38,7 +45,7 @@ func (e *Engine) RunSnapshots(ctx context.Context, every, lookback time.Duration
 		}
 	}
 	follow := func() {
-		if _, err := e.store.RefreshFacts(ctx, time.Minute); err != nil && ctx.Err() == nil {
+		if _, err := e.store.RefreshFacts(ctx, refreshMinAge); err != nil && ctx.Err() == nil {
 			e.log.Error("facts refresh", "err", err)
 			return
 		}
