@@ -116,7 +116,7 @@ func (h harness) freshTable(ctx context.Context, dir string, o options) ([]fresh
 // binary can, starts serve on it and measures both states and the lag.
 func (h harness) fresh(ctx context.Context, dir string, o options, n int) (freshResult, error) {
 	res := freshResult{n: n}
-	ds, err := h.dataset(ctx, n)
+	ds, err := h.dataset(ctx, n, false) // facts: servicecard facts rebuild, timed below
 	if err != nil {
 		return res, err
 	}

@@ -214,10 +214,10 @@ type dataSet struct {
 	dsn, db string
 }
 
-// dataset opens the database of the data set of n contacts, migrates it
-// generates the data set in it and builds its facts. The caller closes
-// st.
-func (h harness) dataset(ctx context.Context, n int) (dataSet, error) {
+// dataset opens the database of the data set of n contacts, migrates it,
+// generates the data set in it and, with buildFacts, builds its facts.
+// The caller closes st.
+func (h harness) dataset(ctx context.Context, n int, buildFacts bool) (dataSet, error) {
 	d := dataSet{dsn: h.dsn(n)}
 	copt, err := clickhouse.ParseDSN(d.dsn)
 	if err != nil {
@@ -235,6 +235,9 @@ func (h harness) dataset(ctx context.Context, n int) (dataSet, error) {
 	if err := h.generate(ctx, d.st.Conn(), n); err != nil {
 		d.st.Close()
 		return d, err
+	}
+	if !buildFacts {
+		return d, nil
 	}
 	// The generator writes inside ClickHouse, past the facts kept at
 	// write time: rebuild them, as `servicecard facts rebuild` does.
@@ -254,7 +257,7 @@ func (h harness) dataset(ctx context.Context, n int) (dataSet, error) {
 
 // size measures the data set of n contacts into res.
 func (h harness) size(ctx context.Context, o options, n int, wantSC, wantTP, wantEX bool, res *results) error {
-	ds, err := h.dataset(ctx, n)
+	ds, err := h.dataset(ctx, n, true)
 	if err != nil {
 		return err
 	}

@@ -180,7 +180,7 @@ func TestMigrate(t *testing.T) {
 	want := []string{"agent_key_secret", "agent_keys", "agent_states", "agents",
 		"analyst_agent_scorecards_mv", "analyst_agent_states_mv", "analyst_agents_mv", "analyst_contacts_mv",
 		"analyst_ingest_batches_mv", "analyst_schedules_mv", "analyst_scorecards_mv", "analyst_surveys_mv",
-		"contacts", "contacts_rollup", "contacts_rollup_mv", "digest_sends", "executive_scorecards_mv", "facts_daily", "facts_marks", "facts_surveys", "ingest_batches", "ingest_rejects", "ingest_rejects_resolved", "lookup_keys", "queues", "schedules", "schema_migrations", "scorecard_runs", "scorecards", "surveys"}
+		"contacts", "contacts_rollup", "contacts_rollup_mv", "digest_sends", "executive_scorecards_mv", "facts_daily", "facts_marks", "facts_surveys", "ingest_batches", "ingest_rejects", "ingest_rejects_resolved", "link_ids", "lookup_keys", "queues", "schedules", "schema_migrations", "scorecard_runs", "scorecards", "surveys"}
 	if strings.Join(tables, ",") != strings.Join(want, ",") {
 		t.Fatalf("tables = %v\nwant %v", tables, want)
 	}

@@ -99,3 +99,12 @@ SELECT 'dirty', '', d, 1 FROM (
     UNION ALL SELECT DISTINCT toDate(start) AS d FROM agent_states
     UNION ALL SELECT DISTINCT toDate(start) AS d FROM schedules
 );
+
+-- Never holds data: the writer sends the contact ids whose survey days it
+-- looks up (facts_links.sql) as an external table of this name, which
+-- shadows this one for that query; it exists so the statement is valid on
+-- its own (the statement log replay has no external data), like
+-- lookup_keys.
+CREATE TABLE IF NOT EXISTS link_ids (
+    id String
+) ENGINE = Null;
