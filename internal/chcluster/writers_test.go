@@ -80,15 +80,36 @@ func factsExact(t *testing.T, st *chstore.Store) {
 // nothing may be doubled or lost.
 func TestTwoWorkerProcessesOverlap(t *testing.T) {
 	st, db := openCluster(t, chstore.Options{})
+	overlap(t, st, append(os.Environ(),
+		"SERVICECARD_CLICKHOUSE_DSN="+clusterDSN(db),
+		"SERVICECARD_CLICKHOUSE_CLUSTER="+chcluster.Name,
+		"SERVICECARD_ZOOKEEPER="+cluster.ZooKeeper))
+}
+
+// TestTwoWorkerProcessesOverlapOneServer is the same on one server with
+// the lock in ZooKeeper, as docker-compose.yml runs serve and the worker
+// beside Keeper.
+func TestTwoWorkerProcessesOverlapOneServer(t *testing.T) {
+	dsn := single.DSN(dbName(t))
+	st, err := chstore.Open(context.Background(), dsn, chstore.Options{ZooKeeper: []string{cluster.ZooKeeper}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	overlap(t, st, append(os.Environ(), "SERVICECARD_CLICKHOUSE_DSN="+dsn, "SERVICECARD_ZOOKEEPER="+cluster.ZooKeeper))
+}
+
+// overlap runs two `servicecard ingest` processes with env at the same
+// moment on files sharing half their keys, three rounds, and checks st.
+func overlap(t *testing.T, st *chstore.Store, env []string) {
 	dir := t.TempDir()
 	const n = 40000
 	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
 	contactsCSV(t, a, 0, n, "2026-03-30 00:00:00")
 	contactsCSV(t, b, n/2, n+n/2, "2026-03-30 00:00:00")
-	env := append(os.Environ(),
-		"SERVICECARD_CLICKHOUSE_DSN="+clusterDSN(db),
-		"SERVICECARD_CLICKHOUSE_CLUSTER="+chcluster.Name,
-		"SERVICECARD_ZOOKEEPER="+cluster.ZooKeeper)
 	for round := range 3 {
 		var wg sync.WaitGroup
 		outs := make([][]byte, 2)

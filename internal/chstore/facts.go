@@ -607,6 +607,12 @@ func (s *Store) liveRuns(ctx context.Context, p plan) (Facts, error) {
 
 // linkDays returns the UTC days of the survey responses whose
 // attribution contacts with these ids and roots can change.
+// linkChunk bounds the ids of one survey-link query. Each query scans
+// the roots of contacts once, so a flush sends its ids in one query
+// (a flush holds at most FlushRows contacts: 200,000 by default) rather
+// than in the replace lookups' chunks of 32,768.
+const linkChunk = 1 << 20
+
 func (s *Store) linkDays(ctx context.Context, ids []string) ([]dayNum, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -617,7 +623,7 @@ func (s *Store) linkDays(ctx context.Context, ids []string) ([]dayNum, error) {
 	}
 	var out []dayNum
 	for len(ids) > 0 {
-		chunk := ids[:min(len(ids), lookupChunk)]
+		chunk := ids[:min(len(ids), linkChunk)]
 		ids = ids[len(chunk):]
 		tbl, err := ext.NewTable("link_ids", ext.Column("id", "String"))
 		if err != nil {

@@ -196,17 +196,7 @@ func TestFactsServeTheStoredGeneration(t *testing.T) {
 	q := st.factsQuery()
 	q.From = time.Date(2024, 3, 4, 0, 0, 0, 0, time.UTC)
 	q.To = q.From.AddDate(0, 0, 1)
-	legs := func() int64 {
-		facts, err := st.Facts(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n int64
-		for _, g := range facts.Group(metrics.LevelOrg, "", q.From, time.UTC) {
-			n += g.Counts.Legs
-		}
-		return n
-	}
+	legs := func() int64 { return orgLegs(t, st, q) }
 	if n := legs(); n != 1 {
 		t.Fatalf("legs after the first load = %d, want 1", n)
 	}
@@ -269,17 +259,7 @@ func TestFactsRebuild(t *testing.T) {
 	}
 	q := st.factsQuery()
 	q.From, q.To = time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 3, 20, 0, 0, 0, 0, time.UTC)
-	org := func() int64 {
-		facts, err := st.Facts(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n int64
-		for _, g := range facts.Group(metrics.LevelOrg, "", q.From, time.UTC) {
-			n += g.Counts.Legs
-		}
-		return n
-	}
+	org := func() int64 { return orgLegs(t, st, q) }
 	if n := org(); n != 1 {
 		t.Errorf("legs before the rebuild = %d, want 1 (the generated rows are not marked)", n)
 	}
@@ -364,15 +344,7 @@ func TestLoadRefreshesItsOwnDays(t *testing.T) {
 	}
 	q := st.factsQuery()
 	q.From, q.To = at(0).Truncate(24*time.Hour), at(len(backfill)*day).Truncate(24*time.Hour).AddDate(0, 0, 1)
-	facts, err := st.Facts(ctx, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var legs int64
-	for _, g := range facts.Group(metrics.LevelOrg, "", q.From, time.UTC) {
-		legs += g.Counts.Legs
-	}
-	if legs != int64(len(backfill)) {
+	if legs := orgLegs(t, st, q); legs != int64(len(backfill)) {
 		t.Errorf("before any refresh the org counts %d legs, want %d (computed live)", legs, len(backfill))
 	}
 
@@ -397,4 +369,19 @@ func TestLoadRefreshesItsOwnDays(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkFacts(t, st, "after serve's refresh")
+}
+
+// orgLegs is the org's legs over q's range, from the facts as answers
+// read them.
+func orgLegs(t *testing.T, st *Store, q CountsQuery) int64 {
+	t.Helper()
+	facts, err := st.Facts(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, g := range facts.Group(metrics.LevelOrg, "", q.From, time.UTC) {
+		n += g.Counts.Legs
+	}
+	return n
 }

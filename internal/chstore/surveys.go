@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -36,6 +37,23 @@ type SurveyFact struct {
 // and response_id. Whole business days (of the store's configuration)
 // are read from the stored facts (facts.go), days not computed yet live.
 func (s *Store) SurveyFacts(ctx context.Context, from, to time.Time) ([]SurveyFact, error) {
+	return s.surveyFacts(ctx, from, to, false)
+}
+
+// CommentedSurveyFacts is SurveyFacts of the responses attributed to an
+// agent that carry a comment: all that praise and complaints read, and a
+// small share of the responses.
+func (s *Store) CommentedSurveyFacts(ctx context.Context, from, to time.Time) ([]SurveyFact, error) {
+	return s.surveyFacts(ctx, from, to, true)
+}
+
+func (s *Store) surveyFacts(ctx context.Context, from, to time.Time, commented bool) ([]SurveyFact, error) {
+	keep := func(fs []SurveyFact) []SurveyFact {
+		if !commented {
+			return fs
+		}
+		return slices.DeleteFunc(fs, func(f SurveyFact) bool { return f.AgentID == "" || f.Comment == "" })
+	}
 	q := s.factsQuery()
 	q.From, q.To = from, to
 	p, err := s.plan(ctx, q)
@@ -43,9 +61,10 @@ func (s *Store) SurveyFacts(ctx context.Context, from, to time.Time) ([]SurveyFa
 		return nil, err
 	}
 	if !p.wholeRange {
-		return s.liveSurveyFacts(ctx, from, to)
+		fs, err := s.liveSurveyFacts(ctx, from, to)
+		return keep(fs), err
 	}
-	sql, err := factsSQL("facts_surveys.sql", map[string]any{"In": s.in(), "Live": len(p.live) > 0})
+	sql, err := factsSQL("facts_surveys.sql", map[string]any{"In": s.in(), "Live": len(p.live) > 0, "Commented": commented})
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +80,7 @@ func (s *Store) SurveyFacts(ctx context.Context, from, to time.Time) ([]SurveyFa
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, live...)
+		out = append(out, keep(live)...)
 	}
 	if len(p.live) > 0 {
 		sort.SliceStable(out, func(i, j int) bool {

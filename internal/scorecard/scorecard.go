@@ -277,10 +277,10 @@ func (e *Engine) recognise(facts chstore.Facts, qm metrics.QueueMap, from time.T
 	return stars, praise
 }
 
-// surveys are the attributed responses of [from, to) in teams (all when
-// empty).
+// surveys are the attributed responses with comments of [from, to) in
+// teams (all when empty): what praise and complaints choose from.
 func (e *Engine) surveys(ctx context.Context, from, to time.Time, teams []string) ([]metrics.Survey, error) {
-	facts, err := e.store.SurveyFacts(ctx, from, to)
+	facts, err := e.store.CommentedSurveyFacts(ctx, from, to)
 	if err != nil {
 		return nil, err
 	}

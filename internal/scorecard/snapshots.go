@@ -18,8 +18,9 @@ const refreshMinAge = 15 * time.Second
 // the last lookback. Then, every few seconds and soon after an ingest
 // through the engine, it refreshes the facts a dead process left stale
 // or a backfill left to it (RefreshFacts with refreshMinAge: a running
-// load's days wait until it stops writing them) and re-snapshots only the
-// months whose facts changed since, by any process. Every interval it
+// load's days wait until it stops writing them) and re-snapshots, at most
+// every resnapshotGap, only the months whose facts changed since, by any
+// process. Every interval it
 // snapshots the lookback again (a safety net: the facts, not the
 // snapshots, answer the API); every ten minutes it deletes facts
 // generations replaced over an hour ago.
@@ -31,6 +32,7 @@ func (e *Engine) RunSnapshots(ctx context.Context, every, lookback time.Duration
 	collect := time.NewTicker(10 * time.Minute)
 	defer collect.Stop()
 	seen := map[time.Time]uint64{}
+	var resnapped time.Time // the last re-snapshot of changed months
 	snapAll := func() {
 		versions, err := e.store.FactsVersions(ctx)
 		if err != nil {
@@ -56,6 +58,9 @@ func (e *Engine) RunSnapshots(ctx context.Context, every, lookback time.Duration
 			}
 			return
 		}
+		if time.Since(resnapped) < resnapshotGap {
+			return // seen stays behind: the months wait for the next turn
+		}
 		months := map[time.Time]bool{}
 		for day, v := range versions {
 			if seen[day] != v {
@@ -69,6 +74,9 @@ func (e *Engine) RunSnapshots(ctx context.Context, every, lookback time.Duration
 				}
 				return // seen stays behind: retried next time
 			}
+		}
+		if len(months) > 0 {
+			resnapped = time.Now()
 		}
 		seen = versions
 	}
@@ -93,6 +101,11 @@ func (e *Engine) RunSnapshots(ctx context.Context, every, lookback time.Duration
 
 // factsPoll is how often serve looks for facts that changed.
 const factsPoll = 2 * time.Second
+
+// resnapshotGap is the least time between two re-snapshots of changed
+// months. The snapshots feed Grafana only (answers read the facts), so
+// loads every few seconds need not cost a re-snapshot each.
+const resnapshotGap = 30 * time.Second
 
 // markDirty asks RunSnapshots to look for changed facts now; it never
 // blocks.

@@ -1,6 +1,7 @@
 -- facts_surveys: the stored attributed survey responses of [@from, @to]
 -- (business dates) under @config, current generation of each day only,
--- responded in [@from_t, @to_t), days computed live (@live) left out.
+-- responded in [@from_t, @to_t), days computed live (@live) left out;
+-- with .Commented only those attributed to an agent with a comment.
 SELECT source, response_id, responded_at, agent_id, team, site, queue, nps, csat, ces, comment,
        contact_id, linked
 FROM facts_surveys
@@ -12,4 +13,5 @@ WHERE config = @config
       GROUP BY day)
   AND responded_at >= @from_t AND responded_at < @to_t
   {{if .Live}}AND NOT has(@live, toString(day)){{end}}
+  {{if .Commented}}AND agent_id != '' AND comment != ''{{end}}
 ORDER BY responded_at, source, response_id
