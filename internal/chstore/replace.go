@@ -3,6 +3,7 @@ package chstore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"iter"
@@ -553,8 +554,33 @@ func (t *replacing[R]) probe(ctx context.Context, s *Store, keys iter.Seq2[[]byt
 	return found, nil
 }
 
-// insertColumns sends one block, column by column.
+// insertColumns sends one block, column by column. On a cluster, a
+// quorum insert into a table is refused while the previous one into it
+// (by another process: facts marks, batch rows) still waits for its
+// replicas; nothing was written then, so it is sent again, for up to
+// 30 s (a replica down keeps the quorum unmet: then the error is
+// returned, and the load retried whole like any outage).
 func (s *Store) insertColumns(ctx context.Context, insert string, values []any) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for wait := 20 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		err := s.insertColumnsOnce(ctx, insert, values)
+		var ex *clickhouse.Exception
+		if !errors.As(err, &ex) || ex.Code != quorumBusy || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// quorumBusy is ClickHouse's error code 286: "Quorum for previous write
+// has not been satisfied yet".
+const quorumBusy = 286
+
+func (s *Store) insertColumnsOnce(ctx context.Context, insert string, values []any) error {
 	b, err := s.conn.PrepareBatch(ctx, insert)
 	if err != nil {
 		return err
