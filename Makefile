@@ -33,7 +33,8 @@ test-cluster: deps-cluster
 
 ## test-grafana: the dashboards in a real Grafana (provisioning, every query, push permissions,
 ## screenshots). Looks for a Grafana build with the ClickHouse plugin (a directory with start.sh)
-## in $SERVICECARD_GRAFANA or ../shared/grafana; without one it says so and skips.
+## in $SERVICECARD_GRAFANA, else beside the checkout in ../shared/grafana (this optional target is the
+## only place the project looks outside its checkout); without one it says what is missing and skips.
 ## SERVICECARD_GRAFANA_SCREENSHOTS=DIR keeps the screenshots.
 GRAFANA_DIR := $(or $(SERVICECARD_GRAFANA),$(abspath $(CURDIR)/../shared/grafana))
 test-grafana: deps

@@ -38,12 +38,11 @@ func runFacts(ctx context.Context, e env) error {
 	start := time.Now()
 	switch sub {
 	case "rebuild", "refresh":
+		refresh := func(ctx context.Context) ([]time.Time, error) { return st.RefreshFacts(ctx, 0) }
 		if sub == "rebuild" {
-			if err := st.MarkAllDirty(ctx); err != nil {
-				return err
-			}
+			refresh = st.RebuildFacts
 		}
-		days, err := st.RefreshFacts(ctx, 0)
+		days, err := refresh(ctx)
 		if err != nil {
 			return err
 		}

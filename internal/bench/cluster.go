@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/servicecard/servicecard/internal/chcluster"
 	"github.com/servicecard/servicecard/internal/demo"
@@ -78,9 +79,14 @@ func nodesDSN(addrs []string, db string, first int) string {
 	return "clickhouse://default:@" + strings.Join(order, ",") + "/" + db
 }
 
+// open connects to the target's first server, in database db.
+func (t target) open(db string) (driver.Conn, error) {
+	return clickhouse.Open(&clickhouse.Options{Addr: t.addrs()[:1], Auth: clickhouse.Auth{Database: db}})
+}
+
 // exec runs q on the target's first server, in database db.
 func (t target) exec(ctx context.Context, db, q string) error {
-	conn, err := clickhouse.Open(&clickhouse.Options{Addr: t.addrs()[:1], Auth: clickhouse.Auth{Database: db}})
+	conn, err := t.open(db)
 	if err != nil {
 		return err
 	}
@@ -91,7 +97,7 @@ func (t target) exec(ctx context.Context, db, q string) error {
 // storedContacts is SELECT sum(sign) FROM contacts of database db (through
 // the Distributed table on a cluster).
 func (t target) storedContacts(ctx context.Context, db string) (int64, error) {
-	conn, err := clickhouse.Open(&clickhouse.Options{Addr: t.addrs()[:1], Auth: clickhouse.Auth{Database: db}})
+	conn, err := t.open(db)
 	if err != nil {
 		return 0, err
 	}

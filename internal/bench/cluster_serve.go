@@ -1,18 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -46,7 +39,6 @@ type clusterScorecardResult struct {
 	latencies []pairLatency
 	snapshots []setupTiming // from serve's start to its first snapshot logged
 	rebuilds  []setupTiming // bin/servicecard facts rebuild after generating
-	facts     bool          // whether bin/servicecard has a facts subcommand
 }
 
 // clusterScorecard generates each size's contacts inside ClickHouse on
@@ -54,7 +46,7 @@ type clusterScorecardResult struct {
 // serves each with the real `servicecard serve` and measures the
 // scorecard table's requests on both in turn.
 func (h harness) clusterScorecard(ctx context.Context, dir string, single, clus target, o options) (clusterScorecardResult, error) {
-	res := clusterScorecardResult{facts: hasFactsCommand(o.bin)}
+	var res clusterScorecardResult
 	cfgPath := filepath.Join(dir, "cluster-serve.yaml")
 	tokens, err := writeServeConfig(cfgPath)
 	if err != nil {
@@ -77,32 +69,29 @@ func (h harness) clusterSize(ctx context.Context, single, clus target, n int, cf
 		if err := h.generateOn(ctx, t, db, n); err != nil {
 			return err
 		}
-		if res.facts {
-			secs, _, err := timed("", env(t), o.bin, "facts", "rebuild")
-			if err != nil {
-				return fmt.Errorf("%s: servicecard facts rebuild: %w", t.name, err)
-			}
-			res.rebuilds = append(res.rebuilds, setupTiming{t.name, n, secs})
-		}
-	}
-	var srvs [2]*serveProc
-	for i, t := range []target{single, clus} {
-		s, err := startClusterServe(ctx, o.bin, env(t), tokens)
+		took, err := rebuildFacts(o.bin, env(t))
 		if err != nil {
-			for _, started := range srvs[:i] {
-				started.stop()
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+		res.rebuilds = append(res.rebuilds, setupTiming{t.name, n, took.Seconds()})
+	}
+	var srvs [2]*apiServer
+	defer func() {
+		for _, s := range srvs {
+			if s != nil {
+				s.stop()
 			}
+		}
+	}()
+	for i, t := range []target{single, clus} {
+		s, took, err := startClusterServe(ctx, t, db, o.bin, env(t), tokens)
+		if err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
 		srvs[i] = s
-		res.snapshots = append(res.snapshots, setupTiming{t.name, n, s.snapshotSecs})
-		h.log.Info("cluster: serve up, snapshot done", "setup", t.name, "contacts", n, "snapshot_s", fmt.Sprintf("%.1f", s.snapshotSecs))
+		res.snapshots = append(res.snapshots, setupTiming{t.name, n, took.Seconds()})
+		h.log.Info("cluster: serve up, snapshot done", "setup", t.name, "contacts", n, "snapshot_s", fmt.Sprintf("%.1f", took.Seconds()))
 	}
-	defer func() {
-		for _, s := range srvs {
-			s.stop()
-		}
-	}()
 	for _, q := range scQueries(metrics.Default()) {
 		l, err := h.measurePair(ctx, srvs, q, n, db, o)
 		if err != nil {
@@ -183,12 +172,6 @@ func (h harness) settleNode(ctx context.Context, addr, db string) error {
 	return h.settle(ctx, conn)
 }
 
-// hasFactsCommand says whether bin has the facts subcommand (`facts -h`
-// exits 0): then data generated inside ClickHouse needs `facts rebuild`.
-func hasFactsCommand(bin string) bool {
-	return exec.Command(bin, "facts", "-h").Run() == nil
-}
-
 // serveTokens are the bearer tokens the served config admits.
 type serveTokens struct{ executive, supervisor string }
 
@@ -214,152 +197,28 @@ func writeServeConfig(path string) (serveTokens, error) {
 	return serveTokens{executive: executive, supervisor: sup}, nil
 }
 
-// serveProc is a running `servicecard serve` process.
-type serveProc struct {
-	*apiServer
-	cmd          *exec.Cmd
-	exited       chan struct{}
-	snapshotSecs float64
-}
-
-// snapshotWait bounds how long serve may take to start and compute its
-// first snapshot (81 s at 10M contacts on the single node in the README).
-const snapshotWait = 30 * time.Minute
-
-// startServe starts `bin serve` on a free loopback port with env and
-// returns once it serves and has logged its first snapshot, computed over
-// the generated year (as serve does at start; later ones are a day away).
-func startClusterServe(ctx context.Context, bin string, env []string, toks serveTokens) (*serveProc, error) {
+// startClusterServe starts `bin serve` (startServe) with env on database
+// db of t and returns it once the snapshot of the generated year it
+// computes at start is recorded (waitSnapshot), with the time that took.
+func startClusterServe(ctx context.Context, t target, db, bin string, env []string, toks serveTokens) (*apiServer, time.Duration, error) {
+	conn, err := t.open(db)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer conn.Close()
 	lookback := time.Since(yearStart) + 8*24*time.Hour
-	cmd := exec.Command(bin, "serve", "-listen", "127.0.0.1:0", "-snapshot-every", "24h",
-		"-snapshot-lookback", lookback.Round(time.Hour).String())
-	cmd.Env = append(os.Environ(), env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	stdout, err := cmd.StdoutPipe()
+	since := time.Now().Truncate(time.Second)
+	srv, _, err := startServe(bin, env, tokens{executive: toks.executive, supervisor: toks.supervisor},
+		"--snapshot-every", "24h", "--snapshot-lookback", lookback.Round(time.Hour).String())
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	stderr, err := cmd.StderrPipe()
+	took, err := waitSnapshot(ctx, conn, srv, since)
 	if err != nil {
-		return nil, err
+		srv.stop()
+		return nil, 0, err
 	}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start servicecard serve: %w", err)
-	}
-	tr := &http.Transport{MaxIdleConns: 16, MaxIdleConnsPerHost: 16, IdleConnTimeout: time.Minute}
-	p := &serveProc{cmd: cmd, exited: make(chan struct{}), apiServer: &apiServer{
-		tokens: tokens{executive: toks.executive, supervisor: toks.supervisor}, errors: &errorLog{},
-		client: &http.Client{Transport: tr, Timeout: 10 * time.Minute}, stop: tr.CloseIdleConnections,
-	}}
-	addr, snapshot := make(chan string, 1), make(chan error, 1)
-	var mu sync.Mutex
-	var lastLines []string // serve's last log lines, for errors
-	var readers sync.WaitGroup
-	readers.Add(2)
-	go func() {
-		defer readers.Done()
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if a, ok := servingAddr(sc.Text()); ok {
-				select {
-				case addr <- a:
-				default:
-				}
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	go func() {
-		defer readers.Done()
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		first := true
-		for sc.Scan() {
-			line := sc.Text()
-			mu.Lock()
-			lastLines = append(lastLines, line)
-			if len(lastLines) > 5 {
-				lastLines = lastLines[1:]
-			}
-			mu.Unlock()
-			if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
-				_, _ = p.errors.Write([]byte(line))
-			}
-			if done, err := snapshotLogged(line); done && first {
-				first = false
-				snapshot <- err
-			}
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-	}()
-	go func() { readers.Wait(); _ = cmd.Wait(); close(p.exited) }()
-	failed := func(what string, err error) (*serveProc, error) {
-		p.stop()
-		mu.Lock()
-		defer mu.Unlock()
-		return nil, fmt.Errorf("servicecard serve: %s: %w; last log lines: %s", what, err, tail(strings.Join(lastLines, "\n"), 1500))
-	}
-	timeout := time.After(snapshotWait)
-	select {
-	case a := <-addr:
-		p.base = "http://" + a
-	case <-p.exited:
-		return failed("exited before serving", errors.New("no address"))
-	case <-timeout:
-		return failed("not serving", fmt.Errorf("after %s", snapshotWait))
-	case <-ctx.Done():
-		return failed("start", ctx.Err())
-	}
-	select {
-	case err := <-snapshot:
-		if err != nil {
-			return failed("first snapshot", err)
-		}
-		p.snapshotSecs = time.Since(start).Seconds()
-	case <-p.exited:
-		return failed("exited before its first snapshot", errors.New("no snapshot"))
-	case <-timeout:
-		return failed("first snapshot", fmt.Errorf("none logged after %s", snapshotWait))
-	case <-ctx.Done():
-		return failed("first snapshot", ctx.Err())
-	}
-	return p, nil
-}
-
-// stop ends serve (SIGTERM, then SIGKILL after 15 s) and closes the
-// client's connections.
-func (p *serveProc) stop() {
-	if p == nil {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(15 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-	}
-	p.apiServer.stop()
-}
-
-// servingAddr reads the address from serve's "serving on http://ADDR" line.
-func servingAddr(line string) (string, bool) {
-	a, ok := strings.CutPrefix(strings.TrimSpace(line), "serving on http://")
-	return a, ok && a != ""
-}
-
-// snapshotLogged says whether a log line of serve reports a snapshot run,
-// and its error if it failed ("scorecard snapshot" at level INFO when
-// done, ERROR when not).
-func snapshotLogged(line string) (bool, error) {
-	if !strings.Contains(line, `msg="scorecard snapshot"`) {
-		return false, nil
-	}
-	if strings.Contains(line, "level=ERROR") {
-		return true, errors.New(line)
-	}
-	return true, nil
+	return srv, took, nil
 }
 
 // measurePair runs warm-up rounds and then measured rounds of q on both
@@ -367,9 +226,9 @@ func snapshotLogged(line string) (bool, error) {
 // stop once they took a quarter of o.budget, each side's measured rounds
 // once that side took o.budget; at least one of each). The first warm-up
 // answers are checked against the raw SQL on the single node's database.
-func (h harness) measurePair(ctx context.Context, srvs [2]*serveProc, q scQuery, n int, db string, o options) (pairLatency, error) {
+func (h harness) measurePair(ctx context.Context, srvs [2]*apiServer, q scQuery, n int, db string, o options) (pairLatency, error) {
 	l := pairLatency{query: q.name, n: n}
-	token := func(s *serveProc) string {
+	token := func(s *apiServer) string {
 		if q.supervisor {
 			return s.supervisor
 		}
@@ -451,11 +310,7 @@ func (h harness) printClusterScorecard(res clusterScorecardResult, cluster strin
 		}
 	}
 	fmt.Fprintf(h.out, "serve's first snapshot (from its start): %s\n", timings(res.snapshots))
-	if res.facts {
-		fmt.Fprintf(h.out, "facts rebuild (bin/servicecard facts rebuild after generating): %s\n", timings(res.rebuilds))
-	} else {
-		fmt.Fprintln(h.out, "facts rebuild: skipped (bin/servicecard has no facts subcommand)")
-	}
+	fmt.Fprintf(h.out, "facts rebuild (bin/servicecard facts rebuild after generating): %s\n", timings(res.rebuilds))
 }
 
 // timings prints "single node 1M 21.0 s, 2 shards × 2 replicas 1M 30.2 s".

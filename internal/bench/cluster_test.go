@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"os"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -91,26 +90,6 @@ func TestNodesDSN(t *testing.T) {
 		if got := nodesDSN(addrs, "db", first); got != want {
 			t.Errorf("first %d: %s, want %s", first, got, want)
 		}
-	}
-}
-
-func TestServeLogLines(t *testing.T) {
-	if a, ok := servingAddr("serving on http://127.0.0.1:4321\n"); !ok || a != "127.0.0.1:4321" {
-		t.Errorf("servingAddr: %q %v", a, ok)
-	}
-	if _, ok := servingAddr(`time=x level=INFO msg=serving addr=http://127.0.0.1:1`); ok {
-		t.Error("servingAddr read a log line")
-	}
-	done, err := snapshotLogged(`time=2026-12-05T02:00:00Z level=INFO msg="scorecard snapshot" cmd=serve rows=120 from=2025-01-01 to=2026-12-06`)
-	if !done || err != nil {
-		t.Errorf("snapshot done: %v %v", done, err)
-	}
-	done, err = snapshotLogged(`time=x level=ERROR msg="scorecard snapshot" cmd=serve err="boom"`)
-	if !done || err == nil || !strings.Contains(err.Error(), "boom") {
-		t.Errorf("snapshot failed: %v %v", done, err)
-	}
-	if done, _ := snapshotLogged(`time=x level=INFO msg=serving`); done {
-		t.Error("another line read as a snapshot")
 	}
 }
 

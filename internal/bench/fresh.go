@@ -12,7 +12,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -89,8 +88,7 @@ type freshState struct {
 // freshResult is one data set's fresh table.
 type freshResult struct {
 	n               int
-	rebuilt         bool
-	rebuild         time.Duration // bin facts rebuild, when it exists
+	rebuild         time.Duration // bin facts rebuild after generating
 	snapshot        time.Duration // serve start until its snapshot of the year is recorded; 0 without snapshots
 	steady, loading freshState
 	loads           []float64 // seconds of each ingest process of the loading state
@@ -136,12 +134,10 @@ func (h harness) fresh(ctx context.Context, dir string, o options, n int) (fresh
 		return res, err
 	}
 	env := []string{"SERVICECARD_CLICKHOUSE_DSN=" + ds.dsn, metrics.EnvConfig + "=" + cfgPath}
-	if res.rebuild, res.rebuilt, err = rebuildFacts(o.bin, env); err != nil {
+	if res.rebuild, err = rebuildFacts(o.bin, env); err != nil {
 		return res, err
 	}
-	if res.rebuilt {
-		h.log.Info("fresh: facts rebuilt", "contacts", n, "took", res.rebuild.Round(time.Millisecond))
-	}
+	h.log.Info("fresh: facts rebuilt", "contacts", n, "took", res.rebuild.Round(time.Millisecond))
 
 	// serve snapshots the data year at start, as the scorecard table does.
 	since := time.Now().Truncate(time.Second)
@@ -191,41 +187,15 @@ func writeConfig(path string, entries []auth.TokenEntry) error {
 	return os.WriteFile(path, b, 0o600)
 }
 
-// rebuildFacts runs `bin facts rebuild` with env when bin has a facts
-// command (data generated inside ClickHouse skips the facts an engine
-// keeps at write time) and returns how long it took; ran is false when
-// bin has no such command.
-func rebuildFacts(bin string, env []string) (took time.Duration, ran bool, err error) {
-	if !hasCommand(bin, "facts") {
-		return 0, false, nil
-	}
+// rebuildFacts runs `bin facts rebuild` with env (data generated inside
+// ClickHouse skips the facts kept at write time) and returns how long it
+// took.
+func rebuildFacts(bin string, env []string) (time.Duration, error) {
 	secs, _, err := timed("", env, bin, "facts", "rebuild")
 	if err != nil {
-		return 0, true, fmt.Errorf("servicecard facts rebuild: %w", err)
+		return 0, fmt.Errorf("servicecard facts rebuild: %w", err)
 	}
-	return time.Duration(secs * float64(time.Second)), true, nil
-}
-
-// hasCommand says whether bin has command name: `bin name -h` exits 0,
-// or `bin help` lists it (servicecard's grouped commands, such as
-// `scorecards compute`, answer -h with their usage and status 2).
-func hasCommand(bin, name string) bool {
-	if exec.Command(bin, name, "-h").Run() == nil {
-		return true
-	}
-	out, err := exec.Command(bin, "help").Output()
-	return err == nil && listsCommand(string(out), name)
-}
-
-// listsCommand says whether servicecard's usage text lists command name
-// (an indented line starting with it).
-func listsCommand(usage, name string) bool {
-	for _, l := range strings.Split(usage, "\n") {
-		if f := strings.Fields(l); len(f) > 0 && f[0] == name && strings.HasPrefix(l, " ") {
-			return true
-		}
-	}
-	return false
+	return time.Duration(secs * float64(time.Second)), nil
 }
 
 // startServe runs `bin serve` with env and args on a free loopback port,
@@ -658,12 +628,7 @@ func (h harness) printFresh(rs []freshResult, o options) {
 			c, freshParams, freshPoll, len(r.lags), lagSummary(r.lags))
 		fmt.Fprintf(h.out, "%s: ingest processes while loading: %d, p50 %.2f s, max %.2f s\n", c, len(r.loads), percentile(r.loads, 50), percentile(r.loads, 100))
 		fmt.Fprintf(h.out, "%s: serve peak RSS (VmHWM) over the table: %s MiB\n", c, mib(r.peakRSS))
-		switch {
-		case r.rebuilt:
-			fmt.Fprintf(h.out, "%s: facts rebuild after generating: %.1f s\n", c, r.rebuild.Seconds())
-		default:
-			fmt.Fprintf(h.out, "%s: facts rebuild: skipped (%s has no facts command)\n", c, o.bin)
-		}
+		fmt.Fprintf(h.out, "%s: facts rebuild after generating: %.1f s\n", c, r.rebuild.Seconds())
 		if r.snapshot > 0 {
 			fmt.Fprintf(h.out, "%s: serve start until its snapshot of the year was recorded: %.1f s\n", c, r.snapshot.Seconds())
 		}

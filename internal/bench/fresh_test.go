@@ -90,16 +90,6 @@ func TestWriteFreshCSV(t *testing.T) {
 	}
 }
 
-func TestListsCommand(t *testing.T) {
-	usage := "usage: servicecard COMMAND [flags]\n\ncommands:\n  dashboards  generate Grafana dashboards\n" +
-		"  scorecards  compute (backfill) scorecard snapshots: compute --from --to\n\nenvironment: facts SERVICECARD_CONFIG\n"
-	for name, want := range map[string]bool{"scorecards": true, "dashboards": true, "facts": false, "compute": false, "usage:": false} {
-		if got := listsCommand(usage, name); got != want {
-			t.Errorf("listsCommand(%q) = %v, want %v", name, got, want)
-		}
-	}
-}
-
 func TestLagSummary(t *testing.T) {
 	inf := math.Inf(1)
 	tests := []struct {

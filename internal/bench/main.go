@@ -28,9 +28,8 @@
 //     time, each followed by the org scorecard of those days polled every
 //     100 ms until its offered count grows by exactly the rows loaded (p50
 //     and max; "not visible after 120 s" past that), and serve's peak RSS
-//     (VmHWM). When the binary has a `facts` command, `facts rebuild` runs
-//     after generating (the generator writes inside ClickHouse, past any
-//     facts kept at write time) and its time is printed.
+//     (VmHWM). `facts rebuild` runs after generating (the generator writes
+//     inside ClickHouse, past the facts kept at write time), timed.
 //   - cluster: servicecard on a throwaway local cluster (internal/chcluster:
 //     ZooKeeper and shards of 2 replicas of ClickHouse on loopback) beside
 //     the single server. Ingest rows/s of 1, 2 and 4 (-cluster-workers)
@@ -41,7 +40,6 @@
 //     requests to the real `servicecard serve` on the single node and on
 //     the 2-shard cluster in turn, at the -sizes contact counts generated
 //     inside ClickHouse (through the Distributed tables on the cluster).
-//     When bin/servicecard has a facts subcommand (`facts -h` exits 0),
 //     `facts rebuild` runs after generating, timed. Needs ZooKeeper
 //     (`make deps-cluster`).
 //

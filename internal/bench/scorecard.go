@@ -243,11 +243,7 @@ func (h harness) dataset(ctx context.Context, n int, buildFacts bool) (dataSet, 
 	// write time: rebuild them, as `servicecard facts rebuild` does.
 	d.st.UseConfig(metrics.Default())
 	rebuild := time.Now()
-	err = d.st.MarkAllDirty(ctx)
-	if err == nil {
-		_, err = d.st.RefreshFacts(ctx, 0)
-	}
-	if err != nil {
+	if _, err := d.st.RebuildFacts(ctx); err != nil {
 		d.st.Close()
 		return d, fmt.Errorf("rebuild facts: %w", err)
 	}

@@ -304,12 +304,21 @@ func (s *Store) RefreshFacts(ctx context.Context, minAge time.Duration) ([]time.
 	return days, err
 }
 
+// RebuildFacts marks every day stale and refreshes them all: for rows
+// written past servicecard (INSERT … SELECT by hand, the bench's
+// generator) or a changed configuration (`servicecard facts rebuild`).
+func (s *Store) RebuildFacts(ctx context.Context) ([]time.Time, error) {
+	if err := s.MarkAllDirty(ctx); err != nil {
+		return nil, err
+	}
+	return s.RefreshFacts(ctx, 0)
+}
+
 // loadRefreshDays is the most stale days a load refreshes itself when it
 // closes (one refresh step): daily and weekly loads are in the answers
 // when they return, while a backfill of months hands its days to serve's
-// background refresh rather than multiplying its own time (measured: a
-// 2M-row file over 99 days loads in 10 s, and refreshing its days takes
-// 18 s more). Until then those days answer from their previous
+// background refresh rather than multiplying its own time (`make
+// bench`'s ingest table prints both for a 2M-row file over 99 days). Until then those days answer from their previous
 // generation, or live when they have none.
 const loadRefreshDays = refreshSpanDays
 
